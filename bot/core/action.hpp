@@ -1,0 +1,34 @@
+#pragma once
+// What agents propose: a Plan of Actions. Nothing here executes anything.
+
+#include <string>
+#include <vector>
+
+#include <boost/json/object.hpp>
+
+namespace steward {
+
+/// One proposed side effect. `kind` names the executor ("slack.post", "email.send",
+/// "pipeline.upsert"); `fields` are its kind-specific arguments:
+///  - slack.post:   channel, text (fallback, required), blocks (array, optional), thread_ts
+///  - slack.update: channel, ts, text, blocks
+///  - slack.respond: response_url, text, response_type ("ephemeral"|"in_channel"),
+///                   replace_original (bool)
+///  - email.send:   to, subject, text, (html), in_reply_to, reply_to
+///  - pipeline.upsert: email, name, company, stage, score, breakdown (array)
+struct Action {
+  std::string kind;
+  boost::json::object fields;
+  std::string summary;  ///< one line a person reads in approvals, audit and the dashboard
+};
+
+/// An agent's answer to one event: notes for the audit/dashboard, proposed actions, and the
+/// facts about the cause that decision rights may test (e.g. {"lead": {"score": 80}}).
+struct Plan {
+  std::string agent;
+  std::vector<std::string> notes;
+  std::vector<Action> actions;
+  boost::json::object facts;
+};
+
+}  // namespace steward

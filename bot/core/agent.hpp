@@ -1,0 +1,39 @@
+#pragma once
+// The specialist-agent interface: (Event, AgentContext) → Plan. Agents only propose.
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <boost/json/object.hpp>
+
+#include "bot/core/action.hpp"
+#include "bot/core/clock.hpp"
+#include "bot/core/event.hpp"
+#include "bot/core/expected.hpp"
+
+namespace steward {
+
+/// The narrow window through which an agent reads the world. Implemented by the runtime over
+/// the store; tests implement it with plain values.
+/// @par Blocking: may block (store reads); agents run on the worker pool.
+class AgentContext {
+ public:
+  virtual ~AgentContext() = default;
+  [[nodiscard]] virtual TimePoint now() const = 0;
+  /// The lead already in the built-in pipeline with this (lower-cased) email, if any:
+  /// {"email","name","company","stage","score","created_at"}.
+  [[nodiscard]] virtual std::optional<boost::json::object> find_lead(std::string_view email) const = 0;
+};
+
+/// A specialist. @par Thread safety: handle() may be called concurrently from several workers;
+/// implementations keep no mutable state.
+class Agent {
+ public:
+  virtual ~Agent() = default;
+  [[nodiscard]] virtual std::string_view name() const = 0;
+  /// Returns the plan, or kInvalidInput when the event lacks what the agent needs.
+  [[nodiscard]] virtual Expected<Plan> handle(const Event& event, AgentContext& ctx) const = 0;
+};
+
+}  // namespace steward
