@@ -1,0 +1,91 @@
+#include "bot/runtime/commands.hpp"
+
+#include <fmt/format.h>
+
+#include "bot/store/records.hpp"
+
+namespace steward::runtime {
+
+namespace {
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+std::string escape(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '&') out += "&amp;";
+    else if (c == '<') out += "&lt;";
+    else if (c == '>') out += "&gt;";
+    else out.push_back(c);
+  }
+  return out;
+}
+}  // namespace
+
+std::string human_age(std::int64_t ms) {
+  std::int64_t s = std::max<std::int64_t>(0, ms / 1000);
+  if (s < 60) return fmt::format("{}s", s);
+  std::int64_t m = s / 60;
+  if (m < 60) return fmt::format("{}m", m);
+  std::int64_t h = m / 60;
+  if (h < 24) return m % 60 ? fmt::format("{}h {}m", h, m % 60) : fmt::format("{}h", h);
+  return h % 24 ? fmt::format("{}d {}h", h / 24, h % 24) : fmt::format("{}d", h / 24);
+}
+
+std::string command_help() {
+  return "*Steward* commands:\n"
+         "• `/steward status` — inbox, outbox and approvals at a glance\n"
+         "• `/steward approvals` — requests waiting for a decision, with their age\n"
+         "• `/steward help` — this message";
+}
+
+Expected<std::string> command_reply(store::Store& store, const Clock& clock,
+                                    std::string_view text) {
+  auto cmd = trim(text);
+  auto sp = cmd.find(' ');
+  auto verb = cmd.substr(0, sp);
+  if (verb.empty() || verb == "help") return command_help();
+  std::string out;
+  if (verb == "status") {
+    auto r = store.read([&](SQLite::Database& db) -> Expected<void> {
+      auto c = store::counts(db);
+      if (!c) return Unexpected(c.error());
+      out = fmt::format(
+          "*Steward status*\n• Inbox: {} event(s) received, {} waiting\n"
+          "• Outbox: {} pending, {} running, {} done, {} dead-lettered\n"
+          "• Approvals waiting: {}\n• Leads in the pipeline: {}\n• Audit entries: {}",
+          c->inbox_total, c->inbox_pending, c->outbox_pending, c->outbox_running, c->outbox_done,
+          c->outbox_dead, c->approvals_pending, c->leads, c->audit_entries);
+      return {};
+    });
+    if (!r) return Unexpected(r.error());
+    return out;
+  }
+  if (verb == "approvals") {
+    auto now = to_unix_ms(clock.now());
+    auto r = store.read([&](SQLite::Database& db) -> Expected<void> {
+      auto list = store::list_approvals(db, "pending", 20);
+      if (!list) return Unexpected(list.error());
+      if (list->empty()) {
+        out = "No approvals are waiting. :white_check_mark:";
+        return {};
+      }
+      out = fmt::format("*{} approval(s) waiting:*", list->size());
+      for (const auto& a : *list) {
+        std::string approvers;
+        for (const auto& s : a.approvers) approvers += (approvers.empty() ? "" : ", ") + s;
+        out += fmt::format("\n• `{}` {} — waiting {}, needs {}{}", a.id, escape(a.title),
+                           human_age(now - a.created_at), escape(approvers),
+                           a.expires_at ? ", expires in " + human_age(a.expires_at - now) : "");
+      }
+      return {};
+    });
+    if (!r) return Unexpected(r.error());
+    return out;
+  }
+  return "I don't know `" + escape(std::string(verb)) + "`.\n" + command_help();
+}
+
+}  // namespace steward::runtime

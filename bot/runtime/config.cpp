@@ -1,0 +1,323 @@
+#include "bot/runtime/config.hpp"
+
+#include <algorithm>
+#include <cstdlib>
+#include <regex>
+#include <set>
+
+#include <toml++/toml.h>
+
+namespace steward::runtime {
+
+namespace {
+
+constexpr const char* kDemoFormSecret = "steward-demo-form-secret";
+
+std::string lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return s;
+}
+
+/// Collects the first error; every problem names file, line and key.
+class Reader {
+ public:
+  explicit Reader(std::string file) : file_(std::move(file)) {}
+  bool ok() const { return error_.empty(); }
+  const std::string& error() const { return error_; }
+
+  void problem(const toml::node* node, std::string_view key, std::string_view what) {
+    if (!error_.empty()) return;
+    auto line = node ? node->source().begin.line : 0;
+    error_ = file_ + ":" + std::to_string(line) + ": key '" + std::string(key) + "': " +
+             std::string(what);
+  }
+
+  // Expands ${NAME} from the environment; a missing variable is an error.
+  std::string expand(const toml::node* node, std::string_view key, const std::string& raw) {
+    static const std::regex var(R"(\$\{([A-Za-z_][A-Za-z0-9_]*)\})");
+    std::string out;
+    auto begin = std::sregex_iterator(raw.begin(), raw.end(), var);
+    std::size_t last = 0;
+    for (auto it = begin; it != std::sregex_iterator(); ++it) {
+      out.append(raw, last, static_cast<std::size_t>(it->position()) - last);
+      const char* v = std::getenv((*it)[1].str().c_str());
+      if (!v) {
+        problem(node, key, "environment variable " + (*it)[1].str() + " is not set");
+        return {};
+      }
+      out += v;
+      last = static_cast<std::size_t>(it->position() + it->length());
+    }
+    out.append(raw, last);
+    return out;
+  }
+
+  std::string str(const toml::table& t, std::string_view key, std::string fallback) {
+    const toml::node* n = t.get(key);
+    if (!n) return fallback;
+    if (!n->is_string()) {
+      problem(n, key, "must be a string");
+      return fallback;
+    }
+    return expand(n, key, n->as_string()->get());
+  }
+
+  std::int64_t integer(const toml::table& t, std::string_view key, std::int64_t fallback,
+                       std::int64_t min, std::int64_t max) {
+    const toml::node* n = t.get(key);
+    if (!n) return fallback;
+    std::int64_t v = fallback;
+    if (n->is_integer()) {
+      v = n->as_integer()->get();
+    } else if (n->is_string()) {
+      auto s = expand(n, key, n->as_string()->get());
+      char* end = nullptr;
+      v = std::strtoll(s.c_str(), &end, 10);
+      if (s.empty() || *end) {
+        problem(n, key, "must be an integer");
+        return fallback;
+      }
+    } else {
+      problem(n, key, "must be an integer");
+      return fallback;
+    }
+    if (v < min || v > max) {
+      problem(n, key, "must be between " + std::to_string(min) + " and " + std::to_string(max));
+      return fallback;
+    }
+    return v;
+  }
+
+  std::vector<std::string> strings(const toml::table& t, std::string_view key) {
+    std::vector<std::string> out;
+    const toml::node* n = t.get(key);
+    if (!n) return out;
+    const toml::array* a = n->as_array();
+    if (!a) {
+      problem(n, key, "must be a list of strings");
+      return out;
+    }
+    for (const auto& item : *a) {
+      if (!item.is_string()) {
+        problem(&item, key, "must be a list of strings");
+        return out;
+      }
+      out.push_back(expand(&item, key, item.as_string()->get()));
+    }
+    return out;
+  }
+
+  void only(const toml::table& t, std::string_view section, std::set<std::string> allowed) {
+    for (const auto& [k, v] : t) {
+      if (!allowed.count(std::string(k.str()))) {
+        problem(&v, std::string(section) + "." + std::string(k.str()), "unknown key");
+        return;
+      }
+    }
+  }
+
+  const toml::table* table(const toml::table& root, std::string_view key) {
+    const toml::node* n = root.get(key);
+    if (!n) return nullptr;
+    if (!n->is_table()) {
+      problem(n, key, "must be a table");
+      return nullptr;
+    }
+    return n->as_table();
+  }
+
+ private:
+  std::string file_;
+  std::string error_;
+};
+
+std::chrono::milliseconds duration_ms(Reader& r, const toml::table& t, std::string_view key,
+                                      std::chrono::milliseconds fallback) {
+  const toml::node* n = t.get(key);
+  if (!n) return fallback;
+  auto s = r.str(t, key, "");
+  static const std::regex re(R"(^\s*(\d+)\s*(ms|s|m|h|d)\s*$)");
+  std::smatch m;
+  if (!std::regex_match(s, m, re)) {
+    r.problem(n, key, "must be a duration like \"500ms\", \"30s\", \"5m\", \"24h\"");
+    return fallback;
+  }
+  long long v = std::stoll(m[1]);
+  std::string u = m[2];
+  long long mult = u == "ms" ? 1 : u == "s" ? 1000 : u == "m" ? 60000 : u == "h" ? 3600000 : 86400000;
+  return std::chrono::milliseconds(v * mult);
+}
+
+bool valid_listen(const std::string& s) {
+  static const std::regex re(R"(^[A-Za-z0-9\.\-\[\]:]+:\d{1,5}$)");
+  return std::regex_match(s, re);
+}
+
+void finish_defaults(Config& c) {
+  if (c.company.domains.empty()) {
+    auto d = email_domain(c.email.from);
+    if (!d.empty()) c.company.domains.push_back(d);
+  }
+  for (auto& d : c.company.domains) d = lower(d);
+}
+
+}  // namespace
+
+std::string email_domain(std::string_view address) {
+  auto lt = address.find('<');
+  if (lt != std::string_view::npos) {
+    auto gt = address.find('>', lt);
+    address = address.substr(lt + 1, gt == std::string_view::npos ? std::string_view::npos
+                                                                   : gt - lt - 1);
+  }
+  auto at = address.rfind('@');
+  if (at == std::string_view::npos || at + 1 >= address.size()) return {};
+  std::string d(address.substr(at + 1));
+  while (!d.empty() && (d.back() == ' ' || d.back() == '>')) d.pop_back();
+  return lower(d);
+}
+
+Config default_config() {
+  Config c;
+  FormSection website;
+  website.name = "website";
+  website.format = "json";
+  const char* env = std::getenv("STEWARD_FORM_SECRET");
+  website.secret = Secret(env && *env ? env : kDemoFormSecret);
+  c.demo_form_secret = !(env && *env);
+  c.forms.push_back(std::move(website));
+  finish_defaults(c);
+  return c;
+}
+
+Expected<Config> load_config(const std::filesystem::path& file) {
+  toml::table root;
+  try {
+    root = toml::parse_file(file.string());
+  } catch (const toml::parse_error& e) {
+    return fail(Errc::kInvalidInput, file.string() + ":" +
+                                         std::to_string(e.source().begin.line) + ": " +
+                                         std::string(e.description()));
+  }
+  Config c;
+  c.file = file;
+  Reader r(file.string());
+  r.only(root, "", {"server", "store", "company", "slack", "email", "people", "forms",
+                    "policies", "outbox", "approvals"});
+
+  if (auto* t = r.table(root, "server")) {
+    r.only(*t, "server", {"listen", "threads", "body_limit"});
+    c.server.listen = r.str(*t, "listen", c.server.listen);
+    if (r.ok() && !valid_listen(c.server.listen))
+      r.problem(t->get("listen"), "server.listen", "must be host:port, e.g. 127.0.0.1:8080");
+    c.server.threads = static_cast<std::size_t>(r.integer(*t, "threads", 2, 1, 64));
+    c.server.body_limit =
+        static_cast<std::size_t>(r.integer(*t, "body_limit", 1 << 20, 1024, 64 << 20));
+  }
+  if (auto* t = r.table(root, "store")) {
+    r.only(*t, "store", {"path"});
+    c.store.path = r.str(*t, "path", c.store.path.string());
+  }
+  if (auto* t = r.table(root, "company")) {
+    r.only(*t, "company", {"name", "domains"});
+    c.company.name = r.str(*t, "name", c.company.name);
+    c.company.domains = r.strings(*t, "domains");
+  }
+  if (auto* t = r.table(root, "slack")) {
+    r.only(*t, "slack", {"bot_token", "signing_secret", "api_base", "approvals_channel",
+                         "sales_channel"});
+    c.slack.bot_token = Secret(r.str(*t, "bot_token", ""));
+    c.slack.signing_secret = Secret(r.str(*t, "signing_secret", ""));
+    c.slack.api_base = r.str(*t, "api_base", c.slack.api_base);
+    c.slack.approvals_channel = r.str(*t, "approvals_channel", c.slack.approvals_channel);
+    c.slack.sales_channel = r.str(*t, "sales_channel", c.slack.sales_channel);
+    if (r.ok() && c.slack.bot_token.empty() != c.slack.signing_secret.empty())
+      r.problem(t, "slack", "set both bot_token and signing_secret, or neither");
+  }
+  if (auto* t = r.table(root, "email")) {
+    r.only(*t, "email", {"from", "maildir"});
+    c.email.from = r.str(*t, "from", c.email.from);
+    c.email.maildir = r.str(*t, "maildir", c.email.maildir.string());
+    if (r.ok() && email_domain(c.email.from).empty())
+      r.problem(t->get("from"), "email.from", "must be an address like \"Name <a@b.example>\"");
+  }
+  if (const toml::node* n = root.get("people")) {
+    if (!n->is_array_of_tables()) {
+      r.problem(n, "people", "must be [[people]] entries");
+    } else {
+      for (const auto& item : *n->as_array()) {
+        const auto& t = *item.as_table();
+        r.only(t, "people", {"name", "slack_id", "email", "roles", "timezone"});
+        Person p;
+        p.name = r.str(t, "name", "");
+        p.slack_id = r.str(t, "slack_id", "");
+        p.email = lower(r.str(t, "email", ""));
+        p.roles = r.strings(t, "roles");
+        p.timezone = r.str(t, "timezone", "UTC");
+        if (r.ok() && p.name.empty()) r.problem(&t, "people.name", "is required");
+        if (r.ok() && p.slack_id.empty() && p.email.empty())
+          r.problem(&t, "people.slack_id", "a person needs a slack_id or an email");
+        c.people.push_back(std::move(p));
+      }
+    }
+  }
+  if (auto* t = r.table(root, "forms")) {
+    for (const auto& [name, node] : *t) {
+      std::string key = "forms." + std::string(name.str());
+      if (!node.is_table()) {
+        r.problem(&node, key, "must be a table");
+        break;
+      }
+      const auto& ft = *node.as_table();
+      r.only(ft, key, {"format", "secret", "refs"});
+      FormSection f;
+      f.name = std::string(name.str());
+      f.format = r.str(ft, "format", "json");
+      if (r.ok() && f.format != "typeform" && f.format != "json")
+        r.problem(ft.get("format"), key + ".format", "must be \"typeform\" or \"json\"");
+      f.secret = Secret(r.str(ft, "secret", ""));
+      if (r.ok() && f.secret.empty())
+        r.problem(&ft, key + ".secret", "is required (webhooks are always verified)");
+      if (auto* refs = r.table(ft, "refs")) {
+        for (const auto& [canon, ref] : *refs) {
+          if (!ref.is_string()) {
+            r.problem(&ref, key + ".refs." + std::string(canon.str()), "must be a string");
+            break;
+          }
+          f.refs[std::string(canon.str())] = ref.as_string()->get();
+        }
+      }
+      c.forms.push_back(std::move(f));
+    }
+  }
+  if (auto* t = r.table(root, "policies")) {
+    r.only(*t, "policies", {"dir"});
+    c.policies.dir = r.str(*t, "dir", "");
+  }
+  if (auto* t = r.table(root, "outbox")) {
+    r.only(*t, "outbox", {"max_attempts", "base_backoff", "max_backoff", "workers"});
+    c.outbox.max_attempts = static_cast<int>(r.integer(*t, "max_attempts", 6, 1, 100));
+    c.outbox.base_backoff = duration_ms(r, *t, "base_backoff", c.outbox.base_backoff);
+    c.outbox.max_backoff = duration_ms(r, *t, "max_backoff", c.outbox.max_backoff);
+    c.outbox.workers = static_cast<std::size_t>(r.integer(*t, "workers", 2, 1, 32));
+  }
+  if (auto* t = r.table(root, "approvals")) {
+    r.only(*t, "approvals", {"sweep_interval"});
+    c.approvals.sweep_interval = duration_ms(r, *t, "sweep_interval", c.approvals.sweep_interval);
+  }
+  if (!r.ok()) return fail(Errc::kInvalidInput, r.error());
+  if (!c.file.empty() && !c.file.parent_path().empty()) {
+    // Relative paths in a config file are relative to the file, so `steward serve --config
+    // /etc/steward/steward.toml` works from any directory.
+    auto base = c.file.parent_path();
+    if (c.store.path.is_relative()) c.store.path = base / c.store.path;
+    if (c.email.maildir.is_relative()) c.email.maildir = base / c.email.maildir;
+    if (!c.policies.dir.empty() && c.policies.dir.is_relative())
+      c.policies.dir = base / c.policies.dir;
+  }
+  finish_defaults(c);
+  return c;
+}
+
+}  // namespace steward::runtime

@@ -1,0 +1,78 @@
+#pragma once
+// steward.toml: the one configuration file. Every value may be "${ENV_NAME}".
+
+#include <chrono>
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "bot/core/expected.hpp"
+#include "bot/core/secret.hpp"
+
+namespace steward::runtime {
+
+struct Person {
+  std::string name, slack_id, email;
+  std::vector<std::string> roles;
+  std::string timezone = "UTC";
+};
+
+struct FormSection {
+  std::string name;
+  std::string format = "json";  ///< "typeform" | "json"
+  Secret secret;
+  std::map<std::string, std::string> refs;  ///< canonical field → provider ref
+};
+
+struct Config {
+  std::filesystem::path file;  ///< empty when running on embedded defaults
+  struct {
+    std::string listen = "127.0.0.1:8080";
+    std::size_t threads = 2;
+    std::size_t body_limit = 1 << 20;
+  } server;
+  struct {
+    std::filesystem::path path = "var/steward.db";
+  } store;
+  struct {
+    std::string name = "Steward Demo Co";
+    std::vector<std::string> domains;  ///< default: the domain of [email] from
+  } company;
+  struct {
+    Secret bot_token, signing_secret;
+    std::string api_base = "https://slack.com/api";
+    std::string approvals_channel = "approvals";
+    std::string sales_channel = "sales";
+    [[nodiscard]] bool configured() const { return !bot_token.empty() && !signing_secret.empty(); }
+  } slack;
+  struct {
+    std::string from = "Steward <steward@demo.example>";
+    std::filesystem::path maildir = "var/mail";
+  } email;
+  std::vector<Person> people;
+  std::vector<FormSection> forms;
+  struct {
+    std::filesystem::path dir;  ///< holds rules/ and templates/; default: see resolve_policies_dir
+  } policies;
+  struct {
+    int max_attempts = 6;
+    std::chrono::milliseconds base_backoff{1000};
+    std::chrono::milliseconds max_backoff{300000};
+    std::size_t workers = 2;
+  } outbox;
+  struct {
+    std::chrono::milliseconds sweep_interval{30000};
+  } approvals;
+  bool demo_form_secret = false;  ///< the built-in demo form secret is in use (warn)
+};
+
+/// Loads and validates a config file. Errors (kInvalidInput) read "FILE:LINE: key 'x': problem";
+/// an unknown key, a wrong type, a missing ${ENV} variable or a bad value are all errors.
+[[nodiscard]] Expected<Config> load_config(const std::filesystem::path& file);
+/// The embedded defaults used when no file is given (a demo "website" JSON form included).
+Config default_config();
+/// The email domain of an address or "Name <addr>" ("" when none).
+std::string email_domain(std::string_view address);
+
+}  // namespace steward::runtime

@@ -1,0 +1,47 @@
+#include "bot/runtime/directory.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+namespace steward::runtime {
+
+namespace {
+bool iequals(std::string_view a, std::string_view b) {
+  return a.size() == b.size() &&
+         std::equal(a.begin(), a.end(), b.begin(), [](unsigned char x, unsigned char y) {
+           return std::tolower(x) == std::tolower(y);
+         });
+}
+}  // namespace
+
+const Person* Directory::find(std::string_view id) const {
+  if (id.empty()) return nullptr;
+  for (const auto& p : people_)
+    if (p.slack_id == id || (!p.email.empty() && iequals(p.email, id))) return &p;
+  return nullptr;
+}
+
+bool Directory::may_approve(const std::vector<std::string>& approvers,
+                            std::string_view slack_id) const {
+  const Person* p = find(slack_id);
+  if (!p || p->slack_id.empty() || p->slack_id != slack_id) return false;
+  for (const auto& a : approvers) {
+    std::string_view v(a);
+    if (v.rfind("person:", 0) == 0 && v.substr(7) == slack_id) return true;
+    if (v.rfind("role:", 0) == 0) {
+      auto role = v.substr(5);
+      if (std::find(p->roles.begin(), p->roles.end(), role) != p->roles.end()) return true;
+    }
+  }
+  return false;
+}
+
+bool Directory::same_person(std::string_view person_id, std::string_view requester) const {
+  if (person_id.empty() || requester.empty()) return false;
+  if (iequals(person_id, requester)) return true;
+  const Person* a = find(person_id);
+  const Person* b = find(requester);
+  return a && b && a == b;
+}
+
+}  // namespace steward::runtime

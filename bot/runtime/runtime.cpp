@@ -1,0 +1,507 @@
+#include "bot/runtime/runtime.hpp"
+
+#include <algorithm>
+#include <future>
+#include <random>
+
+#include <spdlog/spdlog.h>
+
+#include "bot/core/json.hpp"
+
+namespace steward::runtime {
+
+namespace {
+
+/// Reads for agents go through the store's read connection.
+class StoreAgentContext final : public AgentContext {
+ public:
+  StoreAgentContext(store::Store& store, const Clock& clock) : store_(store), clock_(clock) {}
+  TimePoint now() const override { return clock_.now(); }
+  std::optional<boost::json::object> find_lead(std::string_view email) const override {
+    std::optional<boost::json::object> out;
+    auto r = store_.read([&](SQLite::Database& db) -> Expected<void> {
+      auto lead = store::find_lead(db, email);
+      if (!lead) return Unexpected(lead.error());
+      out = std::move(*lead);
+      return {};
+    });
+    if (!r) spdlog::warn("lead lookup failed: {}", r.error().message);
+    return out;
+  }
+
+ private:
+  store::Store& store_;
+  const Clock& clock_;
+};
+
+Action to_action(const store::ActionRow& row) {
+  return Action{row.kind, row.fields, row.summary};
+}
+
+const char* help_text() {
+  return "*Steward* — what I can do here:\n"
+         "• `/steward status` — inbox, outbox and approvals at a glance\n"
+         "• `/steward approvals` — requests waiting for a decision, with their age\n"
+         "• `/steward help` — this message\n"
+         "Approve or reject requests with the buttons on the approval messages.";
+}
+
+}  // namespace
+
+std::chrono::milliseconds backoff_delay(int attempt, std::chrono::milliseconds base,
+                                        std::chrono::milliseconds cap) {
+  if (attempt < 1) attempt = 1;
+  long long ms = base.count();
+  for (int i = 1; i < attempt && ms < cap.count(); ++i) ms *= 2;
+  ms = std::min<long long>(ms, cap.count());
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  std::uniform_int_distribution<long long> dist(ms / 2, std::max<long long>(ms / 2, ms));
+  return std::chrono::milliseconds(dist(rng));
+}
+
+Runtime::Runtime(RuntimeDeps deps) : deps_(std::move(deps)), desk_(deps_.config, deps_.directory) {}
+
+Runtime::~Runtime() { stop(); }
+
+Expected<void> Runtime::start() {
+  auto recovered = deps_.store.write([](store::Tx& tx) -> Expected<void> {
+    auto n = store::recover_running_actions(tx);
+    if (!n) return Unexpected(n.error());
+    if (*n > 0) {
+      spdlog::warn("{} action(s) were interrupted by a crash and will be attempted again", *n);
+      auto a = tx.audit({"outbox.recovered", "", "", "", "steward", {{"count", *n}}});
+      if (!a) return Unexpected(a.error());
+    }
+    return {};
+  });
+  if (!recovered) return recovered;
+  started_ = true;
+  orchestrator_ = std::thread([this] { orchestrator_loop(); });
+  for (std::size_t i = 0; i < deps_.config.outbox.workers; ++i)
+    outbox_workers_.emplace_back([this] { outbox_loop(); });
+  sweeper_ = std::thread([this] { sweeper_loop(); });
+  return {};
+}
+
+void Runtime::stop() {
+  if (!started_) return;
+  stopping_ = true;
+  notify_inbox();
+  notify_outbox();
+  sweep_cv_.notify_all();
+  if (orchestrator_.joinable()) orchestrator_.join();
+  for (auto& t : outbox_workers_)
+    if (t.joinable()) t.join();
+  outbox_workers_.clear();
+  if (sweeper_.joinable()) sweeper_.join();
+  started_ = false;
+}
+
+void Runtime::notify_inbox() {
+  {
+    std::lock_guard lock(inbox_mutex_);
+    inbox_signal_ = true;
+  }
+  inbox_cv_.notify_one();
+}
+
+void Runtime::notify_outbox() {
+  {
+    std::lock_guard lock(outbox_mutex_);
+    outbox_signal_ = true;
+  }
+  outbox_cv_.notify_all();
+}
+
+void Runtime::ingest(Event event, std::function<void(Expected<store::IngestResult>)> done) {
+  auto ev = std::make_shared<Event>(std::move(event));
+  auto result = std::make_shared<store::IngestResult>();
+  auto queued = deps_.store.write_async(
+      [ev, result](store::Tx& tx) -> Expected<void> {
+        auto r = store::insert_event(tx, *ev);
+        if (!r) return Unexpected(r.error());
+        *result = *r;
+        return {};
+      },
+      [this, result, done](Expected<void> committed) {
+        if (!committed) {
+          done(Unexpected(committed.error()));
+          return;
+        }
+        if (!result->duplicate) notify_inbox();
+        done(*result);
+      });
+  if (!queued) done(Unexpected(queued.error()));
+}
+
+// ------------------------------------------------------------------------------ orchestrator
+
+void Runtime::orchestrator_loop() {
+  while (!stopping_) {
+    std::size_t n = process_pending_batch();
+    if (n > 0) continue;
+    std::unique_lock lock(inbox_mutex_);
+    // Polling as well as signals: another process (the CLI) may have written events.
+    inbox_cv_.wait_for(lock, std::chrono::seconds(1), [&] { return inbox_signal_ || stopping_; });
+    inbox_signal_ = false;
+  }
+}
+
+std::size_t Runtime::process_pending_batch() {
+  std::vector<std::pair<std::int64_t, Event>> batch;
+  auto r = deps_.store.read([&](SQLite::Database& db) -> Expected<void> {
+    // Re-read from the start: events left pending by an earlier failure are retried too.
+    auto pending = store::pending_events(db, 0, 64);
+    if (!pending) return Unexpected(pending.error());
+    batch = std::move(*pending);
+    return {};
+  });
+  if (!r) {
+    spdlog::error("inbox read failed: {}", r.error().message);
+    return 0;
+  }
+  for (auto& [seq, event] : batch) {
+    if (stopping_) break;
+    auto done = process_event(event);
+    if (!done) {
+      // A store failure: leave the event pending and try again on the next pass.
+      spdlog::error("event {} not processed: {}", event.id, done.error().message);
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+      return 0;
+    }
+    last_seq_ = seq;
+  }
+  return batch.size();
+}
+
+Expected<void> Runtime::process_event(const Event& event) {
+  const std::string& kind = event.kind;
+  if (kind == "approval.click" || kind == "approval.decide") {
+    DecideRequest req;
+    req.approval_id = json::string_or(event.payload, "approval_id");
+    req.decision = json::string_or(event.payload, "decision");
+    req.user_id = json::string_or(event.payload, "user_id", event.actor);
+    req.source = kind == "approval.click" ? "slack" : json::string_or(event.payload, "source", "cli");
+    req.event_id = event.id;
+    req.response_url = json::string_or(event.payload, "response_url");
+    req.channel = json::string_or(event.payload, "channel_id");
+    req.message_ts = json::string_or(event.payload, "message_ts");
+    auto outcome = std::make_shared<DecideOutcome>();
+    auto w = deps_.store.write([&, outcome](store::Tx& tx) -> Expected<void> {
+      auto o = desk_.decide(tx, req);
+      if (!o) return Unexpected(o.error());
+      *outcome = *o;
+      return store::finish_event(tx, event.id, "done", o->accepted ? "" : o->message);
+    });
+    if (!w) return w;
+    deps_.metrics.event_processed(kind, outcome->accepted ? "accepted" : "refused");
+    notify_outbox();
+    return {};
+  }
+  if (kind == "slack.command") {
+    // Answered in the HTTP acknowledgement; recorded here so the audit shows it was handled.
+    auto w = deps_.store.write(
+        [&](store::Tx& tx) { return store::finish_event(tx, event.id, "done"); });
+    if (w) deps_.metrics.event_processed(kind, "answered");
+    return w;
+  }
+  if (kind == "slack.mention") {
+    std::string text = json::string_or(event.payload, "text");
+    auto w = deps_.store.write([&](store::Tx& tx) -> Expected<void> {
+      if (deps_.config.slack.configured()) {
+        boost::json::object f;
+        f["channel"] = json::string_or(event.payload, "channel");
+        f["thread_ts"] = json::string_or(event.payload, "thread_ts",
+                                         json::string_or(event.payload, "ts"));
+        bool help = text.empty() || text.find("help") != std::string::npos;
+        f["text"] = help ? std::string(help_text())
+                         : std::string("I did not understand that. ") + help_text();
+        auto q = ApprovalDesk::enqueue_system(tx, "slack.post", std::move(f), "Reply to a mention",
+                                              event.id, "reply:" + event.id,
+                                              deps_.config.outbox.max_attempts);
+        if (!q && q.error().code != Errc::kConflict) return Unexpected(q.error());
+      }
+      return store::finish_event(tx, event.id, "done");
+    });
+    if (w) {
+      deps_.metrics.event_processed(kind, "answered");
+      notify_outbox();
+    }
+    return w;
+  }
+
+  auto match = deps_.routing.route(event);
+  const Agent* agent = nullptr;
+  if (match) {
+    auto it = deps_.agents.find(match->agent);
+    if (it != deps_.agents.end()) agent = it->second;
+  }
+  if (!agent) {
+    std::string why = match ? "route " + match->route_id + " names unknown agent " + match->agent
+                            : "no route matches";
+    auto w = deps_.store.write([&](store::Tx& tx) -> Expected<void> {
+      auto a = tx.audit({"event.unrouted", event.id, "", "", event.actor, {{"reason", why}}});
+      if (!a) return Unexpected(a.error());
+      return store::finish_event(tx, event.id, "done", why);
+    });
+    if (w) deps_.metrics.event_processed(kind, "unrouted");
+    return w;
+  }
+
+  StoreAgentContext ctx(deps_.store, deps_.clock);
+  Expected<Plan> plan = fail(Errc::kInternal, "agent did not run");
+  try {
+    plan = agent->handle(event, ctx);
+  } catch (const std::exception& e) {
+    // One of the three catch-all choke points: an agent bug must not stop the pipe.
+    plan = fail(Errc::kInternal, std::string("agent threw: ") + e.what());
+  }
+  if (!plan) {
+    auto err = plan.error();
+    auto w = deps_.store.write([&](store::Tx& tx) -> Expected<void> {
+      store::RunRow run{"", event.id, std::string(agent->name()), match->route_id, {}, {},
+                        "failed", err.message};
+      if (auto r = store::insert_run(tx, run); !r) return r;
+      auto a = tx.audit({"agent.failed", event.id, "", "", std::string(agent->name()),
+                         {{"error", err.message}, {"code", std::string(errc_name(err.code))}}});
+      if (!a) return Unexpected(a.error());
+      return store::finish_event(tx, event.id, "failed", err.message);
+    });
+    if (w) deps_.metrics.event_processed(kind, "failed");
+    return w;
+  }
+  if (plan->agent.empty()) plan->agent = std::string(agent->name());
+
+  // Facts decision rights may test: the agent's facts plus the event and the actor.
+  boost::json::object facts = plan->facts;
+  facts["event"] = boost::json::object{
+      {"source", event.source}, {"kind", event.kind}, {"actor", event.actor}, {"id", event.id}};
+  boost::json::array roles;
+  if (const Person* p = deps_.directory.find(event.actor))
+    for (const auto& r : p->roles) roles.emplace_back(r);
+  facts["actor"] = boost::json::object{{"id", event.actor}, {"roles", roles}};
+
+  bool queued_any = false;
+  auto w = deps_.store.write([&](store::Tx& tx) -> Expected<void> {
+    store::RunRow run;
+    run.event_id = event.id;
+    run.agent = plan->agent;
+    run.route = match->route_id;
+    for (const auto& n : plan->notes) run.notes.emplace_back(n);
+    run.facts = plan->facts;
+    run.status = "planned";
+    if (auto r = store::insert_run(tx, run); !r) return r;
+    boost::json::array kinds;
+    for (const auto& a : plan->actions) kinds.emplace_back(a.kind);
+    auto pa = tx.audit({"plan", event.id, "", "", plan->agent,
+                        {{"run_id", run.id},
+                         {"route", match->route_id},
+                         {"notes", run.notes},
+                         {"actions", kinds}}});
+    if (!pa) return Unexpected(pa.error());
+    for (std::size_t i = 0; i < plan->actions.size(); ++i) {
+      const Action& action = plan->actions[i];
+      Decision d = deps_.rights.decide(action, facts);
+      store::ActionRow row;
+      row.event_id = event.id;
+      row.run_id = run.id;
+      row.kind = action.kind;
+      row.fields = action.fields;
+      row.summary = action.summary;
+      // Stable across a crash-and-rerun of the same event, so a re-run cannot queue twice.
+      row.idempotency_key = event.id + ":" + std::to_string(i);
+      row.origin = "agent:" + plan->agent;
+      row.verdict = verdict_name(d.verdict);
+      row.rule = d.rule;
+      row.status = d.verdict == Verdict::kAllow  ? "pending"
+                   : d.verdict == Verdict::kAsk ? "awaiting_approval"
+                                                 : "denied";
+      row.max_attempts = deps_.config.outbox.max_attempts;
+      row.next_attempt_at = tx.now_ms();
+      if (auto r = store::insert_action(tx, row); !r) return r;
+      boost::json::array trace;
+      for (const auto& t : d.trace) trace.emplace_back(t);
+      auto da = tx.audit({"decision", event.id, row.id, "", "decision-rights",
+                          {{"kind", action.kind},
+                           {"summary", action.summary},
+                           {"verdict", row.verdict},
+                           {"rule", d.rule},
+                           {"reason", d.reason},
+                           {"trace", trace}}});
+      if (!da) return Unexpected(da.error());
+      if (d.verdict == Verdict::kAsk) {
+        auto opened = desk_.open(tx, row, d, event, *plan);
+        if (!opened) return Unexpected(opened.error());
+      }
+      queued_any = queued_any || d.verdict != Verdict::kDeny;
+    }
+    return store::finish_event(tx, event.id, "done");
+  });
+  if (!w) return w;
+  deps_.metrics.event_processed(kind, "planned");
+  if (queued_any) notify_outbox();
+  return {};
+}
+
+// ------------------------------------------------------------------------------ outbox
+
+void Runtime::outbox_loop() {
+  while (!stopping_) {
+    if (run_one_due_action()) continue;
+    std::optional<std::int64_t> next;
+    (void)deps_.store.read([&](SQLite::Database& db) -> Expected<void> {
+      auto n = store::next_due_at(db);
+      if (n) next = *n;
+      return {};
+    });
+    auto wait = std::chrono::milliseconds(1000);
+    if (next) {
+      auto until = *next - to_unix_ms(deps_.clock.now());
+      wait = std::clamp(std::chrono::milliseconds(until), std::chrono::milliseconds(1), wait);
+    }
+    std::unique_lock lock(outbox_mutex_);
+    outbox_cv_.wait_for(lock, wait, [&] { return outbox_signal_ || stopping_; });
+    outbox_signal_ = false;
+  }
+}
+
+bool Runtime::run_one_due_action() {
+  std::optional<store::ActionRow> action;
+  {
+    std::lock_guard lock(claim_mutex_);
+    std::vector<store::ActionRow> due;
+    auto r = deps_.store.read([&](SQLite::Database& db) -> Expected<void> {
+      auto d = store::due_actions(db, to_unix_ms(deps_.clock.now()), 1);
+      if (!d) return Unexpected(d.error());
+      due = std::move(*d);
+      return {};
+    });
+    if (!r || due.empty()) return false;
+    bool claimed = false;
+    // The claim (attempts+1, status running) is committed before the attempt: an action is
+    // never attempted without a durable record that it may have been.
+    auto c = deps_.store.write([&](store::Tx& tx) -> Expected<void> {
+      auto ok = store::claim_action(tx, due.front().id);
+      if (!ok) return Unexpected(ok.error());
+      claimed = *ok;
+      return {};
+    });
+    if (!c) {
+      spdlog::error("outbox claim failed: {}", c.error().message);
+      return false;
+    }
+    if (!claimed) return true;
+    action = std::move(due.front());
+    action->attempts += 1;
+  }
+  execute_claimed(*action);
+  return true;
+}
+
+void Runtime::execute_claimed(const store::ActionRow& action) {
+  Expected<ActionResult> result = fail(Errc::kPermanent, "no executor for '" + action.kind + "'");
+  auto it = deps_.executors.find(action.kind);
+  if (it != deps_.executors.end()) {
+    try {
+      result = it->second->execute(to_action(action), action.idempotency_key);
+    } catch (const std::exception& e) {
+      result = fail(Errc::kInternal, std::string("executor threw: ") + e.what());
+    }
+  }
+  const auto now = to_unix_ms(deps_.clock.now());
+  std::string outcome;
+  auto w = deps_.store.write([&](store::Tx& tx) -> Expected<void> {
+    if (result) {
+      outcome = "done";
+      if (auto r = store::finish_action(tx, action.id, "done", result->detail, "", 0); !r) return r;
+      auto a = tx.audit({"action.result", action.event_id, action.id, "", "outbox",
+                         {{"kind", action.kind},
+                          {"status", "done"},
+                          {"attempt", action.attempts},
+                          {"result", result->detail}}});
+      if (!a) return Unexpected(a.error());
+      if (action.kind == "approval.post")
+        return desk_.message_posted(tx, action.id, json::string_or(result->detail, "channel"),
+                                    json::string_or(result->detail, "ts"));
+      return {};
+    }
+    const Error& err = result.error();
+    if (err.transient() && action.attempts < action.max_attempts) {
+      outcome = "retry";
+      auto delay = err.retry_after
+                       ? std::chrono::duration_cast<std::chrono::milliseconds>(*err.retry_after)
+                       : backoff_delay(action.attempts, deps_.config.outbox.base_backoff,
+                                       deps_.config.outbox.max_backoff);
+      if (auto r = store::finish_action(tx, action.id, "pending", {}, err.message,
+                                        now + delay.count());
+          !r)
+        return r;
+      auto a = tx.audit({"action.retry", action.event_id, action.id, "", "outbox",
+                         {{"kind", action.kind},
+                          {"attempt", action.attempts},
+                          {"error", err.message},
+                          {"retry_in_ms", delay.count()}}});
+      if (!a) return Unexpected(a.error());
+      return {};
+    }
+    outcome = "dead";
+    if (auto r = store::finish_action(tx, action.id, "dead", {}, err.message, 0); !r) return r;
+    auto a = tx.audit({"action.dead", action.event_id, action.id, "", "outbox",
+                       {{"kind", action.kind},
+                        {"attempts", action.attempts},
+                        {"error", err.message},
+                        {"code", std::string(errc_name(err.code))}}});
+    if (!a) return Unexpected(a.error());
+    // Alert a human, unless the failure is itself an alert (no alert loops).
+    if (deps_.config.slack.configured() && action.idempotency_key.rfind("alert:", 0) != 0) {
+      boost::json::object f;
+      f["channel"] = deps_.config.slack.approvals_channel;
+      f["text"] = ":warning: Steward gave up on an action after " +
+                  std::to_string(action.attempts) + " attempt(s): " + action.summary + " (" +
+                  action.kind + ", " + action.id + "). Last error: " + err.message;
+      auto q = ApprovalDesk::enqueue_system(tx, "slack.post", std::move(f),
+                                            "Dead-letter alert for " + action.id, action.event_id,
+                                            "alert:" + action.id, deps_.config.outbox.max_attempts);
+      if (!q && q.error().code != Errc::kConflict) return Unexpected(q.error());
+    }
+    return {};
+  });
+  if (!w) {
+    // The attempt happened but its outcome could not be committed; the action stays
+    // "running" and is retried after restart (the documented at-least-once window).
+    spdlog::error("cannot record result of action {}: {}", action.id, w.error().message);
+    return;
+  }
+  deps_.metrics.action_result(action.kind, outcome);
+  if (!result)
+    spdlog::warn("action {} ({}) attempt {} failed: {} → {}", action.id, action.kind,
+                 action.attempts, result.error().message, outcome);
+  if (outcome != "done" || action.kind == "approval.post") notify_outbox();
+}
+
+// ------------------------------------------------------------------------------ sweeper
+
+void Runtime::sweeper_loop() {
+  while (!stopping_) {
+    {
+      std::unique_lock lock(sweep_mutex_);
+      sweep_cv_.wait_for(lock, deps_.config.approvals.sweep_interval,
+                         [&] { return stopping_.load(); });
+    }
+    if (stopping_) break;
+    int expired = 0;
+    auto w = deps_.store.write([&](store::Tx& tx) -> Expected<void> {
+      auto n = desk_.expire(tx);
+      if (!n) return Unexpected(n.error());
+      expired = *n;
+      return {};
+    });
+    if (!w) spdlog::error("approval expiry sweep failed: {}", w.error().message);
+    if (expired > 0) {
+      spdlog::info("{} approval(s) expired", expired);
+      notify_outbox();
+    }
+  }
+}
+
+}  // namespace steward::runtime

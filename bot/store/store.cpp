@@ -1,0 +1,223 @@
+#include "bot/store/store.hpp"
+
+#include <future>
+
+#include <SQLiteCpp/SQLiteCpp.h>
+#include <boost/json/serialize.hpp>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
+#include "bot/store/audit.hpp"
+#include "bot/store/migrations.hpp"
+
+namespace steward::store {
+
+namespace {
+
+std::string hex(const unsigned char* p, std::size_t n) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(n * 2);
+  for (std::size_t i = 0; i < n; ++i) {
+    out.push_back(kDigits[p[i] >> 4]);
+    out.push_back(kDigits[p[i] & 0xF]);
+  }
+  return out;
+}
+
+void configure(SQLite::Database& db, bool synchronous_full) {
+  db.exec("PRAGMA busy_timeout = 10000");
+  db.execAndGet("PRAGMA journal_mode = WAL");
+  // FULL fsyncs the WAL on every commit: an acknowledged event survives power loss, not only
+  // a process crash. Group commit keeps that to one fsync per group.
+  db.exec(synchronous_full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
+  db.exec("PRAGMA foreign_keys = ON");
+}
+
+}  // namespace
+
+std::string sha256_hex(std::string_view data) {
+  unsigned char out[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_Digest(data.data(), data.size(), out, &len, EVP_sha256(), nullptr);
+  return hex(out, len);
+}
+
+std::string new_id(std::string_view prefix) {
+  unsigned char raw[12];
+  if (RAND_bytes(raw, sizeof raw) != 1) std::abort();  // the OS RNG is gone: nothing is safe
+  std::string id(prefix);
+  id.push_back('_');
+  id += hex(raw, sizeof raw);
+  return id;
+}
+
+Expected<std::int64_t> Tx::audit(const AuditEntry& entry) {
+  try {
+    std::string prev(64, '0');
+    std::int64_t seq = 1;
+    {
+      SQLite::Statement last(db_, "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1");
+      if (last.executeStep()) {
+        seq = last.getColumn(0).getInt64() + 1;
+        prev = last.getColumn(1).getString();
+      }
+    }
+    AuditRow row;
+    row.seq = seq;
+    row.at = now_ms();
+    row.kind = entry.kind;
+    row.event_id = entry.event_id;
+    row.action_id = entry.action_id;
+    row.approval_id = entry.approval_id;
+    row.actor = entry.actor;
+    row.data = boost::json::serialize(entry.data);
+    row.prev_hash = prev;
+    row.hash = audit_hash(prev, row);
+    SQLite::Statement ins(db_,
+                          "INSERT INTO audit(seq, at, kind, event_id, action_id, approval_id, "
+                          "actor, data, prev_hash, hash) VALUES (?,?,?,?,?,?,?,?,?,?)");
+    ins.bind(1, row.seq);
+    ins.bind(2, row.at);
+    ins.bind(3, row.kind);
+    ins.bind(4, row.event_id);
+    ins.bind(5, row.action_id);
+    ins.bind(6, row.approval_id);
+    ins.bind(7, row.actor);
+    ins.bind(8, row.data);
+    ins.bind(9, row.prev_hash);
+    ins.bind(10, row.hash);
+    ins.exec();
+    return seq;
+  } catch (const std::exception& e) {
+    return fail(Errc::kInternal, std::string("audit append failed: ") + e.what());
+  }
+}
+
+Store::Store(std::filesystem::path path, const Clock& clock, StoreOptions options)
+    : path_(std::move(path)), clock_(clock), options_(options) {}
+
+Expected<std::unique_ptr<Store>> Store::open(const std::filesystem::path& path, const Clock& clock,
+                                             StoreOptions options) {
+  std::unique_ptr<Store> store(new Store(path, clock, options));
+  try {
+    if (path.has_parent_path()) {
+      std::error_code ec;
+      std::filesystem::create_directories(path.parent_path(), ec);
+      if (ec)
+        return fail(Errc::kUnavailable,
+                    "cannot create " + path.parent_path().string() + ": " + ec.message());
+    }
+    store->write_db_ = std::make_unique<SQLite::Database>(
+        path.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | SQLite::OPEN_FULLMUTEX);
+    configure(*store->write_db_, options.synchronous_full);
+    if (auto m = migrate(*store->write_db_); !m) return Unexpected(m.error());
+    store->read_db_ = std::make_unique<SQLite::Database>(
+        path.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_FULLMUTEX);
+    configure(*store->read_db_, options.synchronous_full);
+  } catch (const std::exception& e) {
+    return fail(Errc::kUnavailable, "cannot open store " + path.string() + ": " + e.what());
+  }
+  store->writer_ = std::thread([s = store.get()] { s->writer_loop(); });
+  return store;
+}
+
+Store::~Store() { close(); }
+
+void Store::close() {
+  {
+    std::lock_guard lock(mutex_);
+    if (stopping_ && !writer_.joinable()) return;
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (writer_.joinable()) writer_.join();
+}
+
+std::size_t Store::queue_depth() const {
+  std::lock_guard lock(mutex_);
+  return queue_.size();
+}
+
+Expected<void> Store::write_async(WriteJob job, WriteDone done) {
+  {
+    std::lock_guard lock(mutex_);
+    if (stopping_) return fail(Errc::kUnavailable, "store is closing", std::chrono::seconds(1));
+    if (queue_.size() >= options_.max_queue)
+      return fail(Errc::kUnavailable, "write queue full", std::chrono::seconds(1));
+    queue_.push_back(Item{std::move(job), std::move(done)});
+  }
+  cv_.notify_one();
+  return {};
+}
+
+Expected<void> Store::write(WriteJob job) {
+  auto promise = std::make_shared<std::promise<Expected<void>>>();
+  auto future = promise->get_future();
+  auto queued = write_async(std::move(job),
+                            [promise](Expected<void> r) { promise->set_value(std::move(r)); });
+  if (!queued) return queued;
+  return future.get();
+}
+
+Expected<void> Store::read(const std::function<Expected<void>(SQLite::Database&)>& f) {
+  std::lock_guard lock(read_mutex_);
+  try {
+    return f(*read_db_);
+  } catch (const std::exception& e) {
+    return fail(Errc::kInternal, std::string("store read failed: ") + e.what());
+  }
+}
+
+void Store::writer_loop() {
+  std::vector<Item> group;
+  std::vector<Expected<void>> results;
+  while (true) {
+    {
+      std::unique_lock lock(mutex_);
+      cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty() && stopping_) return;
+      while (!queue_.empty() && group.size() < options_.max_group) {
+        group.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+    }
+    results.clear();
+    Tx tx(*write_db_, clock_);
+    Expected<void> commit_result;
+    try {
+      SQLite::Transaction transaction(*write_db_, SQLite::TransactionBehavior::IMMEDIATE);
+      for (auto& item : group) {
+        // A savepoint per job: one job's failure must not undo its neighbours in the group.
+        write_db_->exec("SAVEPOINT job");
+        Expected<void> r;
+        try {
+          r = item.job(tx);
+        } catch (const std::exception& e) {
+          r = fail(Errc::kInternal, std::string("store write failed: ") + e.what());
+        }
+        if (r) {
+          write_db_->exec("RELEASE job");
+        } else {
+          write_db_->exec("ROLLBACK TO job");
+          write_db_->exec("RELEASE job");
+        }
+        results.push_back(std::move(r));
+      }
+      transaction.commit();
+    } catch (const std::exception& e) {
+      commit_result = fail(Errc::kUnavailable, std::string("commit failed: ") + e.what(),
+                           std::chrono::seconds(1));
+    }
+    for (std::size_t i = 0; i < group.size(); ++i) {
+      if (!group[i].done) continue;
+      if (!commit_result)
+        group[i].done(commit_result);
+      else
+        group[i].done(i < results.size() ? std::move(results[i]) : Expected<void>{});
+    }
+    group.clear();
+  }
+}
+
+}  // namespace steward::store

@@ -1,0 +1,116 @@
+#pragma once
+// The SQLite store: one write connection committing queued jobs in groups, one read connection.
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <thread>
+
+#include <boost/json/object.hpp>
+
+#include "bot/core/clock.hpp"
+#include "bot/core/expected.hpp"
+
+namespace SQLite {
+class Database;
+}
+
+namespace steward::store {
+
+/// Identity for one audit entry: what kind of step, which objects it concerns, who acted.
+struct AuditEntry {
+  std::string kind;         ///< "event.received", "plan", "decision", "approval.click", …
+  std::string event_id;     ///< may be empty
+  std::string action_id;    ///< may be empty
+  std::string approval_id;  ///< may be empty
+  std::string actor;        ///< who caused it (user id, email, "steward")
+  boost::json::object data; ///< details; never secrets
+};
+
+/// A write transaction handed to jobs on the writer thread. Jobs run inside a savepoint, so a
+/// failing job is rolled back alone while the rest of its group commits.
+class Tx {
+ public:
+  Tx(SQLite::Database& db, const Clock& clock) : db_(db), clock_(clock) {}
+  [[nodiscard]] SQLite::Database& db() { return db_; }
+  [[nodiscard]] std::int64_t now_ms() const { return to_unix_ms(clock_.now()); }
+  /// Appends one entry to the hash chain: hash = SHA-256(prev_hash ‖ canonical entry).
+  [[nodiscard]] Expected<std::int64_t> audit(const AuditEntry& entry);
+
+ private:
+  SQLite::Database& db_;
+  const Clock& clock_;
+};
+
+/// A job run on the writer thread inside the group transaction.
+using WriteJob = std::function<Expected<void>(Tx&)>;
+/// Completion of a write job: called on the writer thread after the group committed (or failed).
+using WriteDone = std::function<void(Expected<void>)>;
+
+struct StoreOptions {
+  std::size_t max_group = 512;      ///< jobs per transaction at most
+  std::size_t max_queue = 100000;   ///< write_async refuses (kUnavailable) beyond this
+  bool synchronous_full = true;     ///< fsync every commit (durability); tests may relax
+};
+
+/// Owns the database file. Opening runs the numbered migrations.
+/// @par Thread safety: all methods are thread-safe. write()/read() block the caller (never call
+/// them on an I/O thread); write_async() only enqueues.
+class Store {
+ public:
+  /// Opens (creating directories and the file) and migrates. kUnavailable when the file cannot
+  /// be opened, kInternal when a migration fails.
+  [[nodiscard]] static Expected<std::unique_ptr<Store>> open(const std::filesystem::path& path,
+                                                             const Clock& clock,
+                                                             StoreOptions options = {});
+  ~Store();
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  /// Queues a job for the next group commit; `done` runs on the writer thread after commit.
+  /// Returns kUnavailable (with retry_after) when the queue is full; then `done` is not called.
+  [[nodiscard]] Expected<void> write_async(WriteJob job, WriteDone done);
+  /// Queues a job and waits for its commit. Blocking.
+  [[nodiscard]] Expected<void> write(WriteJob job);
+  /// Runs `f` on the read connection (serialised). Blocking. Exceptions from SQLite become
+  /// kInternal.
+  [[nodiscard]] Expected<void> read(const std::function<Expected<void>(SQLite::Database&)>& f);
+
+  /// Jobs waiting for the writer.
+  [[nodiscard]] std::size_t queue_depth() const;
+  /// Stops the writer after draining queued jobs. Idempotent.
+  void close();
+  [[nodiscard]] const Clock& clock() const { return clock_; }
+  [[nodiscard]] const std::filesystem::path& path() const { return path_; }
+
+ private:
+  Store(std::filesystem::path path, const Clock& clock, StoreOptions options);
+  void writer_loop();
+
+  struct Item {
+    WriteJob job;
+    WriteDone done;
+  };
+  std::filesystem::path path_;
+  const Clock& clock_;
+  StoreOptions options_;
+  std::unique_ptr<SQLite::Database> write_db_;
+  std::unique_ptr<SQLite::Database> read_db_;
+  std::mutex read_mutex_;
+  mutable std::mutex mutex_;
+  std::condition_variable cv_;
+  std::deque<Item> queue_;
+  bool stopping_ = false;
+  std::thread writer_;
+};
+
+/// A new random identifier with a prefix, e.g. new_id("ev") → "ev_5f2c…" (24 hex chars).
+std::string new_id(std::string_view prefix);
+
+}  // namespace steward::store
