@@ -187,6 +187,12 @@ Config default_config() {
   website.secret = Secret(env && *env ? env : kDemoFormSecret);
   c.demo_form_secret = !(env && *env);
   c.forms.push_back(std::move(website));
+  // A demo director, so `steward approvals approve ID --as U0DEMODIRECTOR` works out of the box.
+  c.people.push_back(Person{"Dana Demo (director)", "U0DEMODIRECTOR", "dana@demo.example",
+                            {"director"}, "UTC"});
+  // The embedded defaults take the two values operators most often need to move.
+  if (const char* v = std::getenv("STEWARD_LISTEN"); v && *v) c.server.listen = v;
+  if (const char* v = std::getenv("STEWARD_STORE_PATH"); v && *v) c.store.path = v;
   finish_defaults(c);
   return c;
 }

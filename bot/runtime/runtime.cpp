@@ -399,9 +399,23 @@ bool Runtime::run_one_due_action() {
 }
 
 void Runtime::execute_claimed(const store::ActionRow& action) {
-  Expected<ActionResult> result = fail(Errc::kPermanent, "no executor for '" + action.kind + "'");
   auto it = deps_.executors.find(action.kind);
-  if (it != deps_.executors.end()) {
+  if (it == deps_.executors.end()) {
+    // E.g. a Slack post while Slack is not configured: recorded, never attempted, not an alarm.
+    auto w = deps_.store.write([&](store::Tx& tx) -> Expected<void> {
+      std::string why = "no connector configured for '" + action.kind + "'";
+      if (auto r = store::finish_action(tx, action.id, "skipped", {}, why, 0); !r) return r;
+      auto a = tx.audit({"action.skipped", action.event_id, action.id, "", "outbox",
+                         {{"kind", action.kind}, {"reason", why}}});
+      if (!a) return Unexpected(a.error());
+      return {};
+    });
+    if (!w) spdlog::error("cannot record skipped action {}: {}", action.id, w.error().message);
+    deps_.metrics.action_result(action.kind, "skipped");
+    return;
+  }
+  Expected<ActionResult> result = fail(Errc::kInternal, "executor did not run");
+  {
     try {
       result = it->second->execute(to_action(action), action.idempotency_key);
     } catch (const std::exception& e) {
