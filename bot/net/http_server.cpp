@@ -181,7 +181,6 @@ class ServerCore : public std::enable_shared_from_this<ServerCore> {
       : options(std::move(opts)),
         router(&r),
         clock(&c),
-        ioc(static_cast<int>(std::max<std::size_t>(1, options.threads))),
         accept_strand(asio::make_strand(ioc)),
         acceptor(accept_strand),
         accept_retry(accept_strand) {}

@@ -211,8 +211,8 @@ Expected<void> Runtime::process_event(const Event& event) {
       if (deps_.config.slack.configured()) {
         boost::json::object f;
         f["channel"] = json::string_or(event.payload, "channel");
-        f["thread_ts"] = json::string_or(event.payload, "thread_ts",
-                                         json::string_or(event.payload, "ts"));
+        std::string thread = json::string_or(event.payload, "thread_ts");
+        f["thread_ts"] = thread.empty() ? json::string_or(event.payload, "ts") : thread;
         bool help = text.empty() || text.find("help") != std::string::npos;
         f["text"] = help ? std::string(help_text())
                          : std::string("I did not understand that. ") + help_text();

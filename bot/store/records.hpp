@@ -49,7 +49,7 @@ struct RunRow {
 // ---------------------------------------------------------------------------------- actions
 
 /// Action statuses: awaiting_approval → pending → running → done | dead;
-/// also denied, rejected, expired (never executed).
+/// also denied, rejected, expired, skipped (never executed).
 struct ActionRow {
   std::string id, event_id, run_id, kind;
   boost::json::object fields;

@@ -130,7 +130,8 @@ sweep_interval = "200ms"
   }
 
   std::string cli(const std::string& args) {
-    auto [rc, out] = steward::testing::run(std::string(STEWARD_BIN) + " " + args);
+    auto [rc, out] = steward::testing::run(std::string("E2E_SLACK_TOKEN=") + kToken + " " +
+                                           STEWARD_BIN + " " + args);
     last_rc_ = rc;
     return out;
   }

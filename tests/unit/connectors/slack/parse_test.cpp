@@ -1,0 +1,290 @@
+#include "connectors/slack/parse.hpp"
+
+#include <gtest/gtest.h>
+
+#include "bot/core/json.hpp"
+#include "connectors/common/crypto.hpp"
+#include "connectors/common/form.hpp"
+#include "tests/unit/connectors/slack/fixture.hpp"
+
+namespace steward::slack {
+namespace {
+
+using test::fixture;
+
+const BotIdentity kSelf{"B0BOT111", "U0LAN0Z89"};
+
+std::string str(const boost::json::object& o, std::string_view key) {
+  return json::string_or(o, key, "<absent>");
+}
+
+TEST(SlackParseEvents, UrlVerificationReturnsChallenge) {
+  auto r = parse_events(fixture("url_verification.json"), kSelf);
+  ASSERT_TRUE(r.has_value()) << r.error().message;
+  ASSERT_TRUE(r->challenge.has_value());
+  EXPECT_EQ(*r->challenge, "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P");
+  EXPECT_FALSE(r->event.has_value());
+}
+
+TEST(SlackParseEvents, UrlVerificationWithoutChallengeIsInvalid) {
+  auto r = parse_events(R"({"type":"url_verification"})", kSelf);
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().code, Errc::kInvalidInput);
+}
+
+TEST(SlackParseEvents, AppMentionBecomesMentionEvent) {
+  auto r = parse_events(fixture("app_mention.json"), kSelf);
+  ASSERT_TRUE(r.has_value()) << r.error().message;
+  ASSERT_TRUE(r->event.has_value()) << r->ignored_reason;
+  const Event& ev = *r->event;
+  EXPECT_EQ(ev.source, "slack");
+  EXPECT_EQ(ev.kind, "slack.mention");
+  EXPECT_EQ(ev.actor, "U222");
+  EXPECT_EQ(ev.dedupe_key, "slack:msg:C111:1515449522.000016");
+  EXPECT_EQ(str(ev.payload, "text"), "deploy api <prod> & notify");
+  EXPECT_EQ(str(ev.payload, "event_id"), "Ev08MFMKH6");
+  EXPECT_EQ(str(ev.payload, "team_id"), "T111");
+  EXPECT_EQ(str(ev.payload, "channel"), "C111");
+  EXPECT_EQ(str(ev.payload, "user"), "U222");
+  EXPECT_EQ(str(ev.payload, "ts"), "1515449522.000016");
+  EXPECT_EQ(str(ev.payload, "thread_ts"), "");
+  EXPECT_FALSE(r->challenge.has_value());
+}
+
+TEST(SlackParseEvents, MentionAndMessageForTheSamePostShareADedupeKey) {
+  auto mention = parse_events(fixture("app_mention.json"), kSelf);
+  auto message = parse_events(fixture("message_mention_pair.json"), kSelf);
+  ASSERT_TRUE(mention && mention->event);
+  ASSERT_TRUE(message && message->event);
+  EXPECT_EQ(message->event->kind, "slack.message");
+  EXPECT_EQ(mention->event->dedupe_key, message->event->dedupe_key);
+  // A message mentioning us is stripped too.
+  EXPECT_EQ(str(message->event->payload, "text"), "deploy api <prod> & notify");
+}
+
+TEST(SlackParseEvents, MentionOfSomeoneElseIsKept) {
+  std::string body = fixture("message_im.json");
+  body.replace(body.find("status of"), 9, "<@U999> status of");
+  auto r = parse_events(body, kSelf);
+  ASSERT_TRUE(r && r->event);
+  EXPECT_EQ(str(r->event->payload, "text"), "<@U999> status of the deploy?");
+}
+
+TEST(SlackParseEvents, DirectMessageKeepsChannelTypeAndThread) {
+  auto r = parse_events(fixture("message_im.json"), kSelf);
+  ASSERT_TRUE(r.has_value()) << r.error().message;
+  ASSERT_TRUE(r->event.has_value()) << r->ignored_reason;
+  EXPECT_EQ(r->event->kind, "slack.message");
+  EXPECT_EQ(str(r->event->payload, "channel_type"), "im");
+  EXPECT_EQ(str(r->event->payload, "thread_ts"), "1515449522.000016");
+  EXPECT_EQ(str(r->event->payload, "text"), "status of the deploy?");
+  EXPECT_EQ(r->event->dedupe_key, "slack:msg:D333:1515449600.000200");
+}
+
+TEST(SlackParseEvents, OwnMessagesAreIgnored) {
+  auto r = parse_events(fixture("message_from_self.json"), kSelf);
+  ASSERT_TRUE(r.has_value()) << r.error().message;
+  EXPECT_FALSE(r->event.has_value());
+  EXPECT_EQ(r->ignored_reason, "own message");
+  // Matching on the bot id alone or the bot user alone is enough.
+  EXPECT_FALSE(parse_events(fixture("message_from_self.json"), BotIdentity{"B0BOT111", ""})->event);
+  EXPECT_FALSE(
+      parse_events(fixture("message_from_self.json"), BotIdentity{"", "U0LAN0Z89"})->event);
+}
+
+TEST(SlackParseEvents, BotMessagesAreIgnored) {
+  auto r = parse_events(fixture("bot_message.json"), kSelf);
+  ASSERT_TRUE(r.has_value()) << r.error().message;
+  EXPECT_FALSE(r->event.has_value());
+  EXPECT_EQ(r->ignored_reason, "bot_message");
+  // Another app posting with a bot token (no subtype, a foreign bot_id) is ignored too.
+  auto other = parse_events(fixture("message_from_self.json"), BotIdentity{"B_OTHER", "U_OTHER"});
+  ASSERT_TRUE(other.has_value());
+  EXPECT_FALSE(other->event.has_value());
+  EXPECT_EQ(other->ignored_reason, "message from another bot");
+}
+
+TEST(SlackParseEvents, MessageSubtypesAreIgnored) {
+  auto r = parse_events(fixture("message_changed.json"), kSelf);
+  ASSERT_TRUE(r.has_value()) << r.error().message;
+  EXPECT_FALSE(r->event.has_value());
+  EXPECT_NE(r->ignored_reason.find("message_changed"), std::string::npos);
+}
+
+TEST(SlackParseEvents, OtherEventTypesKeepTheRawEvent) {
+  auto r = parse_events(fixture("app_home_opened.json"), kSelf);
+  ASSERT_TRUE(r && r->event);
+  EXPECT_EQ(r->event->kind, "slack.event.app_home_opened");
+  EXPECT_EQ(r->event->dedupe_key, "slack:event:Ev08MFMKHD");
+  EXPECT_EQ(r->event->actor, "U222");
+  const auto* raw = json::get_object(r->event->payload, "event");
+  ASSERT_NE(raw, nullptr);
+  EXPECT_EQ(str(*raw, "tab"), "home");
+}
+
+TEST(SlackParseEvents, AppRateLimitedIsIgnoredWithReason) {
+  auto r = parse_events(fixture("app_rate_limited.json"), kSelf);
+  ASSERT_TRUE(r.has_value()) << r.error().message;
+  EXPECT_FALSE(r->event.has_value());
+  EXPECT_EQ(r->ignored_reason, "app_rate_limited (minute 1518467820)");
+}
+
+TEST(SlackParseEvents, MalformedBodiesAreInvalidInput) {
+  for (std::string body :
+       {fixture("malformed_event.json"), std::string("[]"), std::string(""),
+        std::string(R"({"event":{}})"), std::string(R"({"type":"event_callback"})"),
+        std::string(R"({"type":"event_callback","event":{"text":"x"}})"),
+        std::string(R"({"type":"event_callback","event":{"type":"reaction_added"}})")}) {
+    auto r = parse_events(body, kSelf);
+    ASSERT_FALSE(r.has_value()) << body;
+    EXPECT_EQ(r.error().code, Errc::kInvalidInput) << body;
+    EXPECT_FALSE(r.error().message.empty());
+  }
+}
+
+TEST(SlackParseText, UnescapeAndStrip) {
+  EXPECT_EQ(unescape_text("a &lt;b&gt; &amp;lt; &amp; &quot;"), "a <b> &lt; & &quot;");
+  EXPECT_EQ(strip_leading_mention("<@U1|bot>  hello", "U1"), "hello");
+  EXPECT_EQ(strip_leading_mention("<@U2> hello", "U1"), "<@U2> hello");
+  EXPECT_EQ(strip_leading_mention("<@U2> hello", ""), "hello");
+  EXPECT_EQ(strip_leading_mention("hello <@U1>", "U1"), "hello <@U1>");
+  EXPECT_EQ(strip_leading_mention("<@U1", "U1"), "<@U1");
+}
+
+TEST(SlackParseCommand, SlashCommandBecomesEvent) {
+  auto r = parse_command(fixture("slash_command.txt"));
+  ASSERT_TRUE(r.has_value()) << r.error().message;
+  EXPECT_FALSE(r->ssl_check);
+  ASSERT_TRUE(r->event.has_value());
+  const Event& ev = *r->event;
+  EXPECT_EQ(ev.kind, "slack.command");
+  EXPECT_EQ(ev.source, "slack");
+  EXPECT_EQ(ev.actor, "U2CERLKJA");
+  EXPECT_EQ(ev.dedupe_key, "slack:cmd:398738663015.47445629121.803a0bc887a14d10d2c447fce8b6703c");
+  EXPECT_EQ(str(ev.payload, "command"), "/steward");
+  EXPECT_EQ(str(ev.payload, "text"), "approvals & brief <now>");
+  EXPECT_EQ(str(ev.payload, "user_name"), "roadrunner");
+  EXPECT_EQ(str(ev.payload, "channel_id"), "G8PSS9T3V");
+  EXPECT_EQ(str(ev.payload, "team_id"), "T1DC2JH3J");
+  EXPECT_EQ(str(ev.payload, "response_url"),
+            "https://hooks.slack.com/commands/T1DC2JH3J/397700885554/96rGlfmibIGlgcZRskXaIFfN");
+  EXPECT_FALSE(ev.payload.contains("token"));
+}
+
+TEST(SlackParseCommand, WithoutTriggerIdFallsBackToBodyHash) {
+  std::string body = "command=%2Fsteward&user_id=U1&text=help";
+  auto r = parse_command(body);
+  ASSERT_TRUE(r && r->event);
+  EXPECT_EQ(r->event->dedupe_key, "slack:cmd:" + connectors::to_hex(connectors::sha256(body)));
+}
+
+TEST(SlackParseCommand, SslCheckDispatchesNothing) {
+  auto r = parse_command(fixture("ssl_check.txt"));
+  ASSERT_TRUE(r.has_value()) << r.error().message;
+  EXPECT_TRUE(r->ssl_check);
+  EXPECT_FALSE(r->event.has_value());
+}
+
+TEST(SlackParseCommand, MissingFieldsAndBadEncodingAreInvalid) {
+  auto r = parse_command(fixture("slash_command_missing_fields.txt"));
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().code, Errc::kInvalidInput);
+  EXPECT_NE(r.error().message.find("command"), std::string::npos);
+  auto no_user = parse_command("command=%2Fsteward&text=x");
+  ASSERT_FALSE(no_user.has_value());
+  EXPECT_NE(no_user.error().message.find("user_id"), std::string::npos);
+  auto bad = parse_command("command=%2&user_id=U1");
+  ASSERT_FALSE(bad.has_value());
+  EXPECT_EQ(bad.error().code, Errc::kInvalidInput);
+}
+
+TEST(SlackParseInteraction, ApproveClickBecomesApprovalClick) {
+  auto r = parse_interaction(fixture("block_actions_approve.txt"));
+  ASSERT_TRUE(r.has_value()) << r.error().message;
+  ASSERT_TRUE(r->event.has_value()) << r->ignored_reason;
+  const Event& ev = *r->event;
+  EXPECT_EQ(ev.kind, "approval.click");
+  EXPECT_EQ(ev.source, "slack");
+  EXPECT_EQ(ev.actor, "W111");
+  EXPECT_EQ(ev.dedupe_key, "slack:action:W111:1700000050.194939");
+  EXPECT_EQ(str(ev.payload, "approval_id"), "apr_42");
+  EXPECT_EQ(str(ev.payload, "decision"), "approve");
+  EXPECT_EQ(str(ev.payload, "user_id"), "W111");
+  EXPECT_EQ(str(ev.payload, "user_name"), "jane");
+  EXPECT_EQ(str(ev.payload, "channel_id"), "C111");
+  EXPECT_EQ(str(ev.payload, "message_ts"), "1700000000.000100");
+  EXPECT_EQ(str(ev.payload, "response_url"), "https://hooks.slack.com/actions/T111/111/xyz");
+  EXPECT_EQ(str(ev.payload, "action_ts"), "1700000050.194939");
+}
+
+TEST(SlackParseInteraction, RejectClick) {
+  auto r = parse_interaction(fixture("block_actions_reject.txt"));
+  ASSERT_TRUE(r && r->event);
+  EXPECT_EQ(r->event->kind, "approval.click");
+  EXPECT_EQ(str(r->event->payload, "decision"), "reject");
+  EXPECT_EQ(r->event->dedupe_key, "slack:action:W111:1700000060.000001");
+}
+
+TEST(SlackParseInteraction, OtherActionsBecomeGenericInteractions) {
+  auto r = parse_interaction(fixture("block_actions_other.txt"));
+  ASSERT_TRUE(r && r->event);
+  EXPECT_EQ(r->event->kind, "slack.interaction");
+  EXPECT_EQ(str(r->event->payload, "type"), "block_actions");
+  EXPECT_EQ(str(r->event->payload, "action_id"), "approval.edit");
+  EXPECT_EQ(str(r->event->payload, "value"), "apr_42");
+  EXPECT_EQ(str(r->event->payload, "trigger_id"), "111.222.abc");
+  EXPECT_EQ(r->event->dedupe_key, "slack:action:W111:1700000070.000002");
+
+  auto view = parse_interaction(fixture("view_submission.txt"));
+  ASSERT_TRUE(view && view->event);
+  EXPECT_EQ(view->event->kind, "slack.interaction");
+  EXPECT_EQ(str(view->event->payload, "type"), "view_submission");
+  EXPECT_EQ(str(view->event->payload, "callback_id"), "remember");
+  EXPECT_EQ(view->event->actor, "U222");
+  EXPECT_EQ(view->event->dedupe_key, "slack:interaction:view_submission:333.444.def");
+}
+
+TEST(SlackParseInteraction, SuggestionsAndUnknownTypesAreIgnored) {
+  auto r = parse_interaction(
+      "payload=" + connectors::url_encode(R"({"type":"block_suggestion","user":{"id":"U1"}})"));
+  ASSERT_TRUE(r.has_value()) << r.error().message;
+  EXPECT_FALSE(r->event.has_value());
+  EXPECT_FALSE(r->ignored_reason.empty());
+  auto unknown = parse_interaction("payload=" + connectors::url_encode(R"({"type":"mystery"})"));
+  ASSERT_TRUE(unknown.has_value());
+  EXPECT_FALSE(unknown->event.has_value());
+  EXPECT_NE(unknown->ignored_reason.find("mystery"), std::string::npos);
+}
+
+TEST(SlackParseInteraction, MalformedPayloadsAreInvalidInput) {
+  struct Case {
+    std::string body, reason;
+  } cases[] = {
+      {fixture("interaction_malformed.txt"), "not a JSON object"},
+      {"nopayload=1", "payload"},
+      {"payload=%ZZ", "percent"},
+      {"payload=" + connectors::url_encode(R"({"user":{"id":"U1"}})"), "type"},
+      {"payload=" + connectors::url_encode(R"({"type":"block_actions","actions":[]})"), "user"},
+      {"payload=" +
+           connectors::url_encode(R"({"type":"block_actions","user":{"id":"U1"},"actions":[]})"),
+       "actions"},
+      {"payload=" +
+           connectors::url_encode(
+               R"({"type":"block_actions","user":{"id":"U1"},"actions":[{"action_id":"approval.approve","value":"a1"}]})"),
+       "action_ts"},
+      {"payload=" +
+           connectors::url_encode(
+               R"({"type":"block_actions","user":{"id":"U1"},"actions":[{"action_id":"approval.approve","action_ts":"1.2"}]})"),
+       "value"},
+  };
+  for (const auto& c : cases) {
+    auto r = parse_interaction(c.body);
+    ASSERT_FALSE(r.has_value()) << c.body;
+    EXPECT_EQ(r.error().code, Errc::kInvalidInput) << c.body;
+    EXPECT_NE(r.error().message.find(c.reason), std::string::npos)
+        << c.body << " -> " << r.error().message;
+  }
+}
+
+}  // namespace
+}  // namespace steward::slack
