@@ -1,5 +1,11 @@
 // Composition root: the only file that names concrete connectors, agents and the store.
 
+#include <SQLiteCpp/SQLiteCpp.h>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <CLI/CLI.hpp>
+#include <boost/json/serialize.hpp>
 #include <csignal>
 #include <cstdlib>
 #include <filesystem>
@@ -7,12 +13,6 @@
 #include <iostream>
 #include <optional>
 #include <sstream>
-
-#include <CLI/CLI.hpp>
-#include <SQLiteCpp/SQLiteCpp.h>
-#include <boost/json/serialize.hpp>
-#include <fmt/format.h>
-#include <spdlog/spdlog.h>
 
 #include "agents/lead_qualifier/lead_qualifier.hpp"
 #include "bot/core/json.hpp"
@@ -97,10 +97,10 @@ Policies load_policies(const runtime::Config& config) {
   std::string sender = config.email.from;
   if (auto lt = sender.find('<'); lt != std::string::npos) sender = sender.substr(0, lt);
   while (!sender.empty() && sender.back() == ' ') sender.pop_back();
-  auto lead = need(agents::lead::load_config(dir / "rules", dir / "templates",
-                                             config.slack.sales_channel, config.company.name,
-                                             sender.empty() ? config.company.name : sender),
-                   "lead qualifier");
+  auto lead = need(
+      agents::lead::load_config(dir / "rules", dir / "templates", config.slack.sales_channel,
+                                config.company.name, sender.empty() ? config.company.name : sender),
+      "lead qualifier");
   return Policies{std::move(rights), std::move(routing), std::move(lead)};
 }
 
@@ -131,8 +131,9 @@ std::string ok_json(boost::json::object o) {
 int serve(const std::string& config_path, const std::string& port_file) {
   auto config = load_config_or_defaults(config_path);
   if (config.demo_form_secret)
-    spdlog::warn("form 'website' uses the built-in demo secret; set STEWARD_FORM_SECRET or a "
-                 "config file before exposing Steward");
+    spdlog::warn(
+        "form 'website' uses the built-in demo secret; set STEWARD_FORM_SECRET or a "
+        "config file before exposing Steward");
   SystemClock clock;
   auto pol = load_policies(config);
   auto store = open_store(config, clock);
@@ -160,16 +161,17 @@ int serve(const std::string& config_path, const std::string& port_file) {
       bot.user_id = who->user_id;
       spdlog::info("slack: connected as bot user {} (team {})", who->user_id, who->team_id);
     } else {
-      spdlog::error("slack auth.test failed: {} — the bot's own messages are filtered by bot_id "
-                    "subtype only until restart",
-                    who.error().message);
+      spdlog::error(
+          "slack auth.test failed: {} — the bot's own messages are filtered by bot_id "
+          "subtype only until restart",
+          who.error().message);
     }
   } else {
     spdlog::info("slack is not configured: approvals are decided with `steward approvals`");
   }
 
-  runtime::RuntimeDeps deps{*store, clock, config, directory, pol.rights, pol.routing, {}, {},
-                            metrics};
+  runtime::RuntimeDeps deps{*store,      clock, config, directory, pol.rights,
+                            pol.routing, {},    {},     metrics};
   deps.agents["lead_qualifier"] = &lead;
   std::vector<ActionExecutor*> executors{&pipeline, &maildir};
   if (slack_exec) executors.push_back(slack_exec.get());
@@ -195,8 +197,8 @@ int serve(const std::string& config_path, const std::string& port_file) {
     });
   };
   auto event_ack = [](const store::IngestResult& r) {
-    return net::HttpResponse::json(
-        200, ok_json({{"event_id", r.event_id}, {"duplicate", r.duplicate}}));
+    return net::HttpResponse::json(200,
+                                   ok_json({{"event_id", r.event_id}, {"duplicate", r.duplicate}}));
   };
   auto slack_verify = [&config, &clock](const net::HttpRequest& req) {
     return slack::verify_signature(config.slack.signing_secret.reveal(),
@@ -210,8 +212,8 @@ int serve(const std::string& config_path, const std::string& port_file) {
   });
   router.add("GET", "/readyz", [&store](net::HttpRequest&&, net::Respond respond) {
     if (store->queue_depth() > 50000)
-      respond(net::error_response(Error{Errc::kUnavailable, "write queue is saturated",
-                                        std::chrono::seconds(1)}));
+      respond(net::error_response(
+          Error{Errc::kUnavailable, "write queue is saturated", std::chrono::seconds(1)}));
     else
       respond(net::HttpResponse::json(200, R"({"ok":true,"ready":true})"));
   });
@@ -303,11 +305,11 @@ int serve(const std::string& config_path, const std::string& port_file) {
         // The answer needs store reads: build it on a worker, never on the writer thread.
         bool posted = workers.post([&, text, respond] {
           auto reply = runtime::command_reply(*store, clock, text);
-          std::string body = reply ? *reply : "Sorry, I could not read my store: " +
-                                                  reply.error().message;
-          respond(net::HttpResponse::json(
-              200, boost::json::serialize(
-                       boost::json::object{{"response_type", "ephemeral"}, {"text", body}})));
+          std::string body =
+              reply ? *reply : "Sorry, I could not read my store: " + reply.error().message;
+          respond(
+              net::HttpResponse::json(200, boost::json::serialize(boost::json::object{
+                                               {"response_type", "ephemeral"}, {"text", body}})));
         });
         if (!posted)
           respond(net::error_response(Error{Errc::kUnavailable, "busy", std::chrono::seconds(1)}));
@@ -338,8 +340,9 @@ int serve(const std::string& config_path, const std::string& port_file) {
   so.threads = config.server.threads;
   so.default_body_limit = config.server.body_limit;
   net::HttpServer server(so, router, clock);
-  server.set_observer([&metrics](std::string_view route, int status,
-                                 std::chrono::microseconds d) { metrics.request(route, status, d); });
+  server.set_observer([&metrics](std::string_view route, int status, std::chrono::microseconds d) {
+    metrics.request(route, status, d);
+  });
 
   // Signals are taken by sigwait below; block them before any thread starts serving.
   sigset_t signals;
@@ -407,18 +410,18 @@ int audit_verify(const std::string& config_path) {
   auto store = open_store(config, clock);
   std::optional<store::AuditVerdict> verdict;
   need(store->read([&](SQLite::Database& db) -> Expected<void> {
-         auto v = store::verify_audit(db);
-         if (!v) return Unexpected(v.error());
-         verdict = *v;
-         return {};
-       }),
+    auto v = store::verify_audit(db);
+    if (!v) return Unexpected(v.error());
+    verdict = *v;
+    return {};
+  }),
        "audit");
   if (verdict->ok) {
     std::cout << "audit chain OK: " << verdict->entries << " entries verified\n";
     return 0;
   }
-  std::cout << "audit chain BROKEN at entry " << *verdict->first_bad_seq << ": "
-            << verdict->problem << "\n";
+  std::cout << "audit chain BROKEN at entry " << *verdict->first_bad_seq << ": " << verdict->problem
+            << "\n";
   return 1;
 }
 
@@ -428,11 +431,11 @@ int audit_trace(const std::string& config_path, const std::string& id) {
   auto store = open_store(config, clock);
   std::vector<store::AuditRow> rows;
   need(store->read([&](SQLite::Database& db) -> Expected<void> {
-         auto r = store::trace_audit(db, id);
-         if (!r) return Unexpected(r.error());
-         rows = std::move(*r);
-         return {};
-       }),
+    auto r = store::trace_audit(db, id);
+    if (!r) return Unexpected(r.error());
+    rows = std::move(*r);
+    return {};
+  }),
        "audit");
   if (rows.empty()) {
     std::cout << "nothing in the audit log for " << id << "\n";
@@ -456,11 +459,11 @@ int approvals_list(const std::string& config_path, bool all) {
   auto store = open_store(config, clock);
   std::vector<store::ApprovalRow> list;
   need(store->read([&](SQLite::Database& db) -> Expected<void> {
-         auto r = store::list_approvals(db, all ? "" : "pending", 1000);
-         if (!r) return Unexpected(r.error());
-         list = std::move(*r);
-         return {};
-       }),
+    auto r = store::list_approvals(db, all ? "" : "pending", 1000);
+    if (!r) return Unexpected(r.error());
+    list = std::move(*r);
+    return {};
+  }),
        "approvals");
   auto now = to_unix_ms(clock.now());
   if (list.empty()) std::cout << (all ? "no approvals\n" : "no pending approvals\n");
@@ -491,19 +494,19 @@ int approvals_decide(const std::string& config_path, const std::string& id,
   event.received_at = clock.now();
   runtime::DecideOutcome outcome;
   need(store->write([&](store::Tx& tx) -> Expected<void> {
-         auto ins = store::insert_event(tx, event);
-         if (!ins) return Unexpected(ins.error());
-         runtime::DecideRequest req;
-         req.approval_id = id;
-         req.decision = decision;
-         req.user_id = as;
-         req.source = "cli";
-         req.event_id = event.id;
-         auto o = desk.decide(tx, req);
-         if (!o) return Unexpected(o.error());
-         outcome = *o;
-         return store::finish_event(tx, event.id, "done", o->accepted ? "" : o->message);
-       }),
+    auto ins = store::insert_event(tx, event);
+    if (!ins) return Unexpected(ins.error());
+    runtime::DecideRequest req;
+    req.approval_id = id;
+    req.decision = decision;
+    req.user_id = as;
+    req.source = "cli";
+    req.event_id = event.id;
+    auto o = desk.decide(tx, req);
+    if (!o) return Unexpected(o.error());
+    outcome = *o;
+    return store::finish_event(tx, event.id, "done", o->accepted ? "" : o->message);
+  }),
        "approvals");
   std::cout << outcome.message << "\n";
   return outcome.accepted ? 0 : 1;
@@ -520,8 +523,10 @@ int main(int argc, char** argv) {
   auto* serve_cmd = app.add_subcommand("serve", "Run the server");
   std::string port_file;
   bool demo = false;
-  serve_cmd->add_option("--config,-c", config_path, "Config file (default: ./steward.toml or embedded defaults)");
-  serve_cmd->add_option("--port-file", port_file, "Write the bound port to this file once listening");
+  serve_cmd->add_option("--config,-c", config_path,
+                        "Config file (default: ./steward.toml or embedded defaults)");
+  serve_cmd->add_option("--port-file", port_file,
+                        "Write the bound port to this file once listening");
   serve_cmd->add_flag("--demo", demo, "Run on the embedded demo defaults");
 
   auto* check_cmd = app.add_subcommand("check", "Validate the config and every rules file");
@@ -540,7 +545,8 @@ int main(int argc, char** argv) {
   audit_cmd->require_subcommand(1);
   auto* verify_cmd = audit_cmd->add_subcommand("verify", "Verify the hash chain");
   verify_cmd->add_option("--config,-c", config_path, "Config file");
-  auto* trace_cmd = audit_cmd->add_subcommand("trace", "Print the chain for an event, action or approval");
+  auto* trace_cmd =
+      audit_cmd->add_subcommand("trace", "Print the chain for an event, action or approval");
   std::string trace_id;
   trace_cmd->add_option("--config,-c", config_path, "Config file");
   trace_cmd->add_option("ID", trace_id, "event, action or approval id")->required();

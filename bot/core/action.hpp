@@ -1,10 +1,9 @@
 #pragma once
 // What agents propose: a Plan of Actions. Nothing here executes anything.
 
+#include <boost/json/object.hpp>
 #include <string>
 #include <vector>
-
-#include <boost/json/object.hpp>
 
 namespace steward {
 

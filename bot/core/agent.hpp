@@ -1,11 +1,10 @@
 #pragma once
 // The specialist-agent interface: (Event, AgentContext) → Plan. Agents only propose.
 
+#include <boost/json/object.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
-
-#include <boost/json/object.hpp>
 
 #include "bot/core/action.hpp"
 #include "bot/core/clock.hpp"
@@ -23,7 +22,8 @@ class AgentContext {
   [[nodiscard]] virtual TimePoint now() const = 0;
   /// The lead already in the built-in pipeline with this (lower-cased) email, if any:
   /// {"email","name","company","stage","score","created_at"}.
-  [[nodiscard]] virtual std::optional<boost::json::object> find_lead(std::string_view email) const = 0;
+  [[nodiscard]] virtual std::optional<boost::json::object> find_lead(
+      std::string_view email) const = 0;
 };
 
 /// A specialist. @par Thread safety: handle() may be called concurrently from several workers;

@@ -37,9 +37,7 @@ class ManualClock final : public Clock {
 inline std::int64_t to_unix_ms(TimePoint t) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
 }
-inline TimePoint from_unix_ms(std::int64_t ms) {
-  return TimePoint(std::chrono::milliseconds(ms));
-}
+inline TimePoint from_unix_ms(std::int64_t ms) { return TimePoint(std::chrono::milliseconds(ms)); }
 /// Seconds since the Unix epoch.
 inline std::int64_t to_unix_seconds(TimePoint t) {
   return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();

@@ -25,10 +25,10 @@ struct Decision {
   Verdict verdict = Verdict::kDeny;
   std::string rule;
   std::string reason;
-  std::vector<std::string> approvers;          ///< "role:director", "person:U0123" (ask only)
-  std::chrono::seconds expires_after{0};       ///< ask only; 0 = never
-  std::string on_expiry = "reject";            ///< ask only: "reject" | "escalate"
-  std::vector<std::string> trace;              ///< each rule tried and why it did/didn't match
+  std::vector<std::string> approvers;     ///< "role:director", "person:U0123" (ask only)
+  std::chrono::seconds expires_after{0};  ///< ask only; 0 = never
+  std::string on_expiry = "reject";       ///< ask only: "reject" | "escalate"
+  std::vector<std::string> trace;         ///< each rule tried and why it did/didn't match
 };
 
 }  // namespace steward

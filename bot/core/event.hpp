@@ -1,9 +1,8 @@
 #pragma once
 // Everything that comes into Steward is an Event: webhooks, Slack clicks, CLI commands, ticks.
 
-#include <string>
-
 #include <boost/json/object.hpp>
+#include <string>
 
 #include "bot/core/clock.hpp"
 

@@ -1,11 +1,10 @@
 #pragma once
 // How the outbox reaches the outside world: one executor per action kind family.
 
+#include <boost/json/object.hpp>
+#include <string>
 #include <string_view>
 #include <vector>
-#include <string>
-
-#include <boost/json/object.hpp>
 
 #include "bot/core/action.hpp"
 #include "bot/core/expected.hpp"

@@ -5,26 +5,25 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <utility>
-
 #include <tl/expected.hpp>
+#include <utility>
 
 namespace steward {
 
 /// What went wrong, coarse enough to map onto an HTTP status in one place (bot/net/router.cpp).
 enum class Errc {
-  kInvalidInput,     ///< malformed input → 400
-  kUnauthenticated,  ///< bad signature / stale timestamp → 401
-  kForbidden,        ///< authenticated but not allowed → 403
-  kNotFound,         ///< unknown route, form, id → 404
-  kConflict,         ///< already decided, duplicate → 409
-  kTooLarge,         ///< body over the route limit → 413
-  kUnsupportedMedia, ///< wrong content type → 415
-  kRateLimited,      ///< remote asked us to wait (retry_after set) → 429
-  kUnavailable,      ///< transient: connection refused, 5xx, queue full → 503
-  kTimeout,          ///< transient: no answer in time → 504
-  kPermanent,        ///< the remote refused for good (e.g. channel_not_found, 550)
-  kInternal,         ///< our bug or an unexpected library failure → 500
+  kInvalidInput,      ///< malformed input → 400
+  kUnauthenticated,   ///< bad signature / stale timestamp → 401
+  kForbidden,         ///< authenticated but not allowed → 403
+  kNotFound,          ///< unknown route, form, id → 404
+  kConflict,          ///< already decided, duplicate → 409
+  kTooLarge,          ///< body over the route limit → 413
+  kUnsupportedMedia,  ///< wrong content type → 415
+  kRateLimited,       ///< remote asked us to wait (retry_after set) → 429
+  kUnavailable,       ///< transient: connection refused, 5xx, queue full → 503
+  kTimeout,           ///< transient: no answer in time → 504
+  kPermanent,         ///< the remote refused for good (e.g. channel_not_found, 550)
+  kInternal,          ///< our bug or an unexpected library failure → 500
 };
 
 /// Human-readable name of an Errc ("invalid_input", …) for logs and JSON.

@@ -1,11 +1,10 @@
 #include "bot/core/json.hpp"
 
-#include <cmath>
-#include <limits>
-
 #include <boost/json/parse.hpp>
 #include <boost/json/parse_options.hpp>
 #include <boost/json/serialize.hpp>
+#include <cmath>
+#include <limits>
 
 namespace steward::json {
 

@@ -1,13 +1,12 @@
 #pragma once
 // Small, non-throwing accessors over Boost.JSON values (Boost.JSON's at() throws).
 
+#include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
-
-#include <boost/json/object.hpp>
-#include <boost/json/value.hpp>
 
 #include "bot/core/expected.hpp"
 

@@ -44,7 +44,11 @@ Expected<store::ActionRow> ApprovalDesk::enqueue_system(store::Tx& tx, std::stri
   row.max_attempts = max_attempts;
   row.next_attempt_at = tx.now_ms();
   if (auto r = store::insert_action(tx, row); !r) return Unexpected(r.error());
-  auto a = tx.audit({"action.queued", row.event_id, row.id, "", "steward",
+  auto a = tx.audit({"action.queued",
+                     row.event_id,
+                     row.id,
+                     "",
+                     "steward",
                      {{"kind", row.kind}, {"origin", "system"}, {"summary", row.summary}}});
   if (!a) return Unexpected(a.error());
   return row;
@@ -62,12 +66,13 @@ Expected<store::ApprovalRow> ApprovalDesk::open(store::Tx& tx, const store::Acti
   a.title = action.summary;
   a.status = "pending";
   a.on_expiry = decision.on_expiry;
-  a.expires_at = decision.expires_after.count() > 0
-                     ? tx.now_ms() + decision.expires_after.count() * 1000
-                     : 0;
+  a.expires_at =
+      decision.expires_after.count() > 0 ? tx.now_ms() + decision.expires_after.count() * 1000 : 0;
   a.id = store::new_id("apr");
-  if (config_.slack.configured()) a.post_action_id = "pending";  // replaced below
-  else a.post_action_id.clear();
+  if (config_.slack.configured())
+    a.post_action_id = "pending";  // replaced below
+  else
+    a.post_action_id.clear();
 
   boost::json::object post;
   if (config_.slack.configured()) {
@@ -76,9 +81,9 @@ Expected<store::ApprovalRow> ApprovalDesk::open(store::Tx& tx, const store::Acti
     post["title"] = "Approval needed: " + action.summary;
     std::string summary = action.summary;
     if (auto* lead = json::get_object(plan.facts, "lead")) {
-      summary += fmt::format(" — lead {} scored {} ({})", json::string_or(*lead, "email"),
-                             json::get_int(*lead, "score").value_or(0),
-                             json::string_or(*lead, "stage"));
+      summary +=
+          fmt::format(" — lead {} scored {} ({})", json::string_or(*lead, "email"),
+                      json::get_int(*lead, "score").value_or(0), json::string_or(*lead, "stage"));
     }
     post["summary"] = summary;
     boost::json::array reasons;
@@ -97,17 +102,20 @@ Expected<store::ApprovalRow> ApprovalDesk::open(store::Tx& tx, const store::Acti
     post["approvers"] = to_array(decision.approvers);
     post["expires_at"] = a.expires_at / 1000;
     post["requested_by"] = cause.actor;
-    auto queued = enqueue_system(tx, "approval.post", std::move(post),
-                                 "Post approval request " + a.id, cause.id,
-                                 "approval.post:" + a.id, config_.outbox.max_attempts);
+    auto queued =
+        enqueue_system(tx, "approval.post", std::move(post), "Post approval request " + a.id,
+                       cause.id, "approval.post:" + a.id, config_.outbox.max_attempts);
     if (!queued) return Unexpected(queued.error());
     a.post_action_id = queued->id;
   }
   if (auto r = store::insert_approval(tx, a); !r) return Unexpected(r.error());
-  auto audit = tx.audit({"approval.requested", cause.id, action.id, a.id, cause.actor,
-                         {{"rule", a.rule},
-                          {"approvers", to_array(a.approvers)},
-                          {"expires_at", a.expires_at}}});
+  auto audit = tx.audit(
+      {"approval.requested",
+       cause.id,
+       action.id,
+       a.id,
+       cause.actor,
+       {{"rule", a.rule}, {"approvers", to_array(a.approvers)}, {"expires_at", a.expires_at}}});
   if (!audit) return Unexpected(audit.error());
   return a;
 }
@@ -148,8 +156,13 @@ Expected<DecideOutcome> ApprovalDesk::decide(store::Tx& tx, const DecideRequest&
     out.accepted = false;
     out.status = std::move(status);
     out.message = std::move(why);
-    auto a = tx.audit({"approval.refused", req.event_id, "", req.approval_id, req.user_id,
-                       {{"decision", req.decision}, {"source", req.source}, {"reason", out.message}}});
+    auto a =
+        tx.audit({"approval.refused",
+                  req.event_id,
+                  "",
+                  req.approval_id,
+                  req.user_id,
+                  {{"decision", req.decision}, {"source", req.source}, {"reason", out.message}}});
     if (!a) return Unexpected(a.error());
     if (!req.response_url.empty() && config_.slack.configured()) {
       boost::json::object f{{"response_url", req.response_url},
@@ -192,7 +205,11 @@ Expected<DecideOutcome> ApprovalDesk::decide(store::Tx& tx, const DecideRequest&
   auto moved = store::transition_action(tx, a.action_id, "awaiting_approval",
                                         status == "approved" ? "pending" : "rejected");
   if (!moved) return Unexpected(moved.error());
-  auto audit = tx.audit({"approval.decided", req.event_id, a.action_id, a.id, req.user_id,
+  auto audit = tx.audit({"approval.decided",
+                         req.event_id,
+                         a.action_id,
+                         a.id,
+                         req.user_id,
                          {{"status", status}, {"source", req.source}, {"rule", a.rule}}});
   if (!audit) return Unexpected(audit.error());
   if (auto u = queue_update(tx, a, req.channel, req.message_ts, req.event_id); !u)
@@ -222,7 +239,11 @@ Expected<int> ApprovalDesk::expire(store::Tx& tx) const {
     if (!*decided) continue;
     auto moved = store::transition_action(tx, a.action_id, "awaiting_approval", "expired");
     if (!moved) return Unexpected(moved.error());
-    auto audit = tx.audit({"approval.expired", a.event_id, a.action_id, a.id, "steward",
+    auto audit = tx.audit({"approval.expired",
+                           a.event_id,
+                           a.action_id,
+                           a.id,
+                           "steward",
                            {{"on_expiry", a.on_expiry}, {"expires_at", a.expires_at}}});
     if (!audit) return Unexpected(audit.error());
     if (auto u = queue_update(tx, a, "", "", a.event_id); !u) return Unexpected(u.error());

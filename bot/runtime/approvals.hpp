@@ -1,9 +1,8 @@
 #pragma once
 // The approval lifecycle: create on `ask`, decide exactly once on a verified click, expire.
 
-#include <string>
-
 #include <boost/json/object.hpp>
+#include <string>
 
 #include "bot/core/action.hpp"
 #include "bot/core/decision.hpp"
@@ -19,11 +18,11 @@ namespace steward::runtime {
 /// A request to decide an approval (a Slack click or an operator's CLI command).
 struct DecideRequest {
   std::string approval_id;
-  std::string decision;      ///< "approve" | "reject"
-  std::string user_id;       ///< Slack id of the person deciding
-  std::string source;        ///< "slack" | "cli"
-  std::string event_id;      ///< the inbox event carrying the click (audit cause)
-  std::string response_url;  ///< Slack: where to send an ephemeral refusal
+  std::string decision;             ///< "approve" | "reject"
+  std::string user_id;              ///< Slack id of the person deciding
+  std::string source;               ///< "slack" | "cli"
+  std::string event_id;             ///< the inbox event carrying the click (audit cause)
+  std::string response_url;         ///< Slack: where to send an ephemeral refusal
   std::string channel, message_ts;  ///< Slack: the message clicked
 };
 

@@ -1,11 +1,11 @@
 #include "bot/runtime/config.hpp"
 
+#include <toml++/toml.h>
+
 #include <algorithm>
 #include <cstdlib>
 #include <regex>
 #include <set>
-
-#include <toml++/toml.h>
 
 namespace steward::runtime {
 
@@ -29,8 +29,8 @@ class Reader {
   void problem(const toml::node* node, std::string_view key, std::string_view what) {
     if (!error_.empty()) return;
     auto line = node ? node->source().begin.line : 0;
-    error_ = file_ + ":" + std::to_string(line) + ": key '" + std::string(key) + "': " +
-             std::string(what);
+    error_ = file_ + ":" + std::to_string(line) + ": key '" + std::string(key) +
+             "': " + std::string(what);
   }
 
   // Expands ${NAME} from the environment; a missing variable is an error.
@@ -145,7 +145,11 @@ std::chrono::milliseconds duration_ms(Reader& r, const toml::table& t, std::stri
   }
   long long v = std::stoll(m[1]);
   std::string u = m[2];
-  long long mult = u == "ms" ? 1 : u == "s" ? 1000 : u == "m" ? 60000 : u == "h" ? 3600000 : 86400000;
+  long long mult = u == "ms"  ? 1
+                   : u == "s" ? 1000
+                   : u == "m" ? 60000
+                   : u == "h" ? 3600000
+                              : 86400000;
   return std::chrono::milliseconds(v * mult);
 }
 
@@ -168,8 +172,8 @@ std::string email_domain(std::string_view address) {
   auto lt = address.find('<');
   if (lt != std::string_view::npos) {
     auto gt = address.find('>', lt);
-    address = address.substr(lt + 1, gt == std::string_view::npos ? std::string_view::npos
-                                                                   : gt - lt - 1);
+    address =
+        address.substr(lt + 1, gt == std::string_view::npos ? std::string_view::npos : gt - lt - 1);
   }
   auto at = address.rfind('@');
   if (at == std::string_view::npos || at + 1 >= address.size()) return {};
@@ -188,8 +192,8 @@ Config default_config() {
   c.demo_form_secret = !(env && *env);
   c.forms.push_back(std::move(website));
   // A demo director, so `steward approvals approve ID --as U0DEMODIRECTOR` works out of the box.
-  c.people.push_back(Person{"Dana Demo (director)", "U0DEMODIRECTOR", "dana@demo.example",
-                            {"director"}, "UTC"});
+  c.people.push_back(
+      Person{"Dana Demo (director)", "U0DEMODIRECTOR", "dana@demo.example", {"director"}, "UTC"});
   // The embedded defaults take the two values operators most often need to move.
   if (const char* v = std::getenv("STEWARD_LISTEN"); v && *v) c.server.listen = v;
   if (const char* v = std::getenv("STEWARD_STORE_PATH"); v && *v) c.store.path = v;
@@ -202,15 +206,15 @@ Expected<Config> load_config(const std::filesystem::path& file) {
   try {
     root = toml::parse_file(file.string());
   } catch (const toml::parse_error& e) {
-    return fail(Errc::kInvalidInput, file.string() + ":" +
-                                         std::to_string(e.source().begin.line) + ": " +
-                                         std::string(e.description()));
+    return fail(Errc::kInvalidInput, file.string() + ":" + std::to_string(e.source().begin.line) +
+                                         ": " + std::string(e.description()));
   }
   Config c;
   c.file = file;
   Reader r(file.string());
-  r.only(root, "", {"server", "store", "company", "slack", "email", "people", "forms",
-                    "policies", "outbox", "approvals"});
+  r.only(root, "",
+         {"server", "store", "company", "slack", "email", "people", "forms", "policies", "outbox",
+          "approvals"});
 
   if (auto* t = r.table(root, "server")) {
     r.only(*t, "server", {"listen", "threads", "body_limit"});
@@ -231,8 +235,8 @@ Expected<Config> load_config(const std::filesystem::path& file) {
     c.company.domains = r.strings(*t, "domains");
   }
   if (auto* t = r.table(root, "slack")) {
-    r.only(*t, "slack", {"bot_token", "signing_secret", "api_base", "approvals_channel",
-                         "sales_channel"});
+    r.only(*t, "slack",
+           {"bot_token", "signing_secret", "api_base", "approvals_channel", "sales_channel"});
     c.slack.bot_token = Secret(r.str(*t, "bot_token", ""));
     c.slack.signing_secret = Secret(r.str(*t, "signing_secret", ""));
     c.slack.api_base = r.str(*t, "api_base", c.slack.api_base);

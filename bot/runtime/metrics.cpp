@@ -51,8 +51,8 @@ std::string Metrics::render(const std::map<std::string, double>& gauges) const {
   for (const auto& [k, v] : request_seconds_) {
     out += fmt::format("steward_http_request_duration_seconds_sum{{route=\"{}\"}} {}\n", label(k),
                        v.first);
-    out += fmt::format("steward_http_request_duration_seconds_count{{route=\"{}\"}} {}\n",
-                       label(k), v.second);
+    out += fmt::format("steward_http_request_duration_seconds_count{{route=\"{}\"}} {}\n", label(k),
+                       v.second);
   }
   out += "# HELP steward_action_results_total Outbox attempts by action kind and outcome.\n";
   out += "# TYPE steward_action_results_total counter\n";

@@ -1,10 +1,10 @@
 #include "bot/runtime/runtime.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <future>
 #include <random>
-
-#include <spdlog/spdlog.h>
 
 #include "bot/core/json.hpp"
 
@@ -34,9 +34,7 @@ class StoreAgentContext final : public AgentContext {
   const Clock& clock_;
 };
 
-Action to_action(const store::ActionRow& row) {
-  return Action{row.kind, row.fields, row.summary};
-}
+Action to_action(const store::ActionRow& row) { return Action{row.kind, row.fields, row.summary}; }
 
 const char* help_text() {
   return "*Steward* — what I can do here:\n"
@@ -181,7 +179,8 @@ Expected<void> Runtime::process_event(const Event& event) {
     req.approval_id = json::string_or(event.payload, "approval_id");
     req.decision = json::string_or(event.payload, "decision");
     req.user_id = json::string_or(event.payload, "user_id", event.actor);
-    req.source = kind == "approval.click" ? "slack" : json::string_or(event.payload, "source", "cli");
+    req.source =
+        kind == "approval.click" ? "slack" : json::string_or(event.payload, "source", "cli");
     req.event_id = event.id;
     req.response_url = json::string_or(event.payload, "response_url");
     req.channel = json::string_or(event.payload, "channel_id");
@@ -200,8 +199,8 @@ Expected<void> Runtime::process_event(const Event& event) {
   }
   if (kind == "slack.command") {
     // Answered in the HTTP acknowledgement; recorded here so the audit shows it was handled.
-    auto w = deps_.store.write(
-        [&](store::Tx& tx) { return store::finish_event(tx, event.id, "done"); });
+    auto w =
+        deps_.store.write([&](store::Tx& tx) { return store::finish_event(tx, event.id, "done"); });
     if (w) deps_.metrics.event_processed(kind, "answered");
     return w;
   }
@@ -259,10 +258,14 @@ Expected<void> Runtime::process_event(const Event& event) {
   if (!plan) {
     auto err = plan.error();
     auto w = deps_.store.write([&](store::Tx& tx) -> Expected<void> {
-      store::RunRow run{"", event.id, std::string(agent->name()), match->route_id, {}, {},
+      store::RunRow run{"",       event.id,   std::string(agent->name()), match->route_id, {}, {},
                         "failed", err.message};
       if (auto r = store::insert_run(tx, run); !r) return r;
-      auto a = tx.audit({"agent.failed", event.id, "", "", std::string(agent->name()),
+      auto a = tx.audit({"agent.failed",
+                         event.id,
+                         "",
+                         "",
+                         std::string(agent->name()),
                          {{"error", err.message}, {"code", std::string(errc_name(err.code))}}});
       if (!a) return Unexpected(a.error());
       return store::finish_event(tx, event.id, "failed", err.message);
@@ -293,7 +296,11 @@ Expected<void> Runtime::process_event(const Event& event) {
     if (auto r = store::insert_run(tx, run); !r) return r;
     boost::json::array kinds;
     for (const auto& a : plan->actions) kinds.emplace_back(a.kind);
-    auto pa = tx.audit({"plan", event.id, "", "", plan->agent,
+    auto pa = tx.audit({"plan",
+                        event.id,
+                        "",
+                        "",
+                        plan->agent,
                         {{"run_id", run.id},
                          {"route", match->route_id},
                          {"notes", run.notes},
@@ -313,15 +320,19 @@ Expected<void> Runtime::process_event(const Event& event) {
       row.origin = "agent:" + plan->agent;
       row.verdict = verdict_name(d.verdict);
       row.rule = d.rule;
-      row.status = d.verdict == Verdict::kAllow  ? "pending"
+      row.status = d.verdict == Verdict::kAllow ? "pending"
                    : d.verdict == Verdict::kAsk ? "awaiting_approval"
-                                                 : "denied";
+                                                : "denied";
       row.max_attempts = deps_.config.outbox.max_attempts;
       row.next_attempt_at = tx.now_ms();
       if (auto r = store::insert_action(tx, row); !r) return r;
       boost::json::array trace;
       for (const auto& t : d.trace) trace.emplace_back(t);
-      auto da = tx.audit({"decision", event.id, row.id, "", "decision-rights",
+      auto da = tx.audit({"decision",
+                          event.id,
+                          row.id,
+                          "",
+                          "decision-rights",
                           {{"kind", action.kind},
                            {"summary", action.summary},
                            {"verdict", row.verdict},
@@ -405,7 +416,11 @@ void Runtime::execute_claimed(const store::ActionRow& action) {
     auto w = deps_.store.write([&](store::Tx& tx) -> Expected<void> {
       std::string why = "no connector configured for '" + action.kind + "'";
       if (auto r = store::finish_action(tx, action.id, "skipped", {}, why, 0); !r) return r;
-      auto a = tx.audit({"action.skipped", action.event_id, action.id, "", "outbox",
+      auto a = tx.audit({"action.skipped",
+                         action.event_id,
+                         action.id,
+                         "",
+                         "outbox",
                          {{"kind", action.kind}, {"reason", why}}});
       if (!a) return Unexpected(a.error());
       return {};
@@ -428,7 +443,11 @@ void Runtime::execute_claimed(const store::ActionRow& action) {
     if (result) {
       outcome = "done";
       if (auto r = store::finish_action(tx, action.id, "done", result->detail, "", 0); !r) return r;
-      auto a = tx.audit({"action.result", action.event_id, action.id, "", "outbox",
+      auto a = tx.audit({"action.result",
+                         action.event_id,
+                         action.id,
+                         "",
+                         "outbox",
                          {{"kind", action.kind},
                           {"status", "done"},
                           {"attempt", action.attempts},
@@ -446,11 +465,15 @@ void Runtime::execute_claimed(const store::ActionRow& action) {
                        ? std::chrono::duration_cast<std::chrono::milliseconds>(*err.retry_after)
                        : backoff_delay(action.attempts, deps_.config.outbox.base_backoff,
                                        deps_.config.outbox.max_backoff);
-      if (auto r = store::finish_action(tx, action.id, "pending", {}, err.message,
-                                        now + delay.count());
+      if (auto r =
+              store::finish_action(tx, action.id, "pending", {}, err.message, now + delay.count());
           !r)
         return r;
-      auto a = tx.audit({"action.retry", action.event_id, action.id, "", "outbox",
+      auto a = tx.audit({"action.retry",
+                         action.event_id,
+                         action.id,
+                         "",
+                         "outbox",
                          {{"kind", action.kind},
                           {"attempt", action.attempts},
                           {"error", err.message},
@@ -460,7 +483,11 @@ void Runtime::execute_claimed(const store::ActionRow& action) {
     }
     outcome = "dead";
     if (auto r = store::finish_action(tx, action.id, "dead", {}, err.message, 0); !r) return r;
-    auto a = tx.audit({"action.dead", action.event_id, action.id, "", "outbox",
+    auto a = tx.audit({"action.dead",
+                       action.event_id,
+                       action.id,
+                       "",
+                       "outbox",
                        {{"kind", action.kind},
                         {"attempts", action.attempts},
                         {"error", err.message},

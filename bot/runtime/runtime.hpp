@@ -33,8 +33,8 @@ struct RuntimeDeps {
   const Directory& directory;
   const policies::DecisionRights& rights;
   const policies::Routing& routing;
-  std::map<std::string, const Agent*> agents;          ///< by name
-  std::map<std::string, ActionExecutor*> executors;    ///< by action kind
+  std::map<std::string, const Agent*> agents;        ///< by name
+  std::map<std::string, ActionExecutor*> executors;  ///< by action kind
   Metrics& metrics;
 };
 

@@ -1,10 +1,10 @@
 #include "bot/store/audit.hpp"
 
-#include <set>
-
 #include <SQLiteCpp/SQLiteCpp.h>
+
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
+#include <set>
 
 namespace steward::store {
 

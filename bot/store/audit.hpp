@@ -45,6 +45,7 @@ struct AuditVerdict {
 
 /// Every audit row related to `id` (an event, action or approval id), following the causal
 /// links event → actions → approvals, in chain order.
-[[nodiscard]] Expected<std::vector<AuditRow>> trace_audit(SQLite::Database& db, std::string_view id);
+[[nodiscard]] Expected<std::vector<AuditRow>> trace_audit(SQLite::Database& db,
+                                                          std::string_view id);
 
 }  // namespace steward::store

@@ -1,8 +1,8 @@
 #include "bot/store/migrations.hpp"
 
-#include <string>
-
 #include <SQLiteCpp/SQLiteCpp.h>
+
+#include <string>
 
 namespace steward::store {
 
@@ -148,8 +148,7 @@ Expected<void> migrate(SQLite::Database& db) {
       db.exec("PRAGMA user_version = " + std::to_string(v + 1));
       tx.commit();
     } catch (const std::exception& e) {
-      return fail(Errc::kInternal,
-                  "migration " + std::to_string(v + 1) + " failed: " + e.what());
+      return fail(Errc::kInternal, "migration " + std::to_string(v + 1) + " failed: " + e.what());
     }
   }
   return {};

@@ -1,11 +1,11 @@
 #include "bot/store/records.hpp"
 
-#include <algorithm>
-#include <cctype>
-
 #include <SQLiteCpp/SQLiteCpp.h>
+
+#include <algorithm>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
+#include <cctype>
 
 #include "bot/core/json.hpp"
 
@@ -49,13 +49,18 @@ Expected<IngestResult> insert_event(Tx& tx, Event& event) {
   return guarded("inbox insert", [&]() -> Expected<IngestResult> {
     auto& db = tx.db();
     {
-      SQLite::Statement dup(db, "UPDATE inbox SET deliveries = deliveries + 1 "
-                                "WHERE dedupe_key = ? RETURNING id");
+      SQLite::Statement dup(db,
+                            "UPDATE inbox SET deliveries = deliveries + 1 "
+                            "WHERE dedupe_key = ? RETURNING id");
       dup.bind(1, event.dedupe_key);
       if (dup.executeStep()) {
         IngestResult r{dup.getColumn(0).getString(), true};
         dup.reset();
-        auto a = tx.audit({"event.duplicate", r.event_id, "", "", event.actor,
+        auto a = tx.audit({"event.duplicate",
+                           r.event_id,
+                           "",
+                           "",
+                           event.actor,
                            {{"dedupe_key", event.dedupe_key}, {"source", event.source}}});
         if (!a) return Unexpected(a.error());
         return r;
@@ -73,10 +78,13 @@ Expected<IngestResult> insert_event(Tx& tx, Event& event) {
     ins.bind(6, boost::json::serialize(event.payload));
     ins.bind(7, to_unix_ms(event.received_at));
     ins.exec();
-    auto a = tx.audit({"event.received", event.id, "", "", event.actor,
-                       {{"source", event.source},
-                        {"kind", event.kind},
-                        {"dedupe_key", event.dedupe_key}}});
+    auto a = tx.audit(
+        {"event.received",
+         event.id,
+         "",
+         "",
+         event.actor,
+         {{"source", event.source}, {"kind", event.kind}, {"dedupe_key", event.dedupe_key}}});
     if (!a) return Unexpected(a.error());
     return IngestResult{event.id, false};
   });
@@ -182,11 +190,12 @@ Expected<void> insert_action(Tx& tx, ActionRow& a) {
     if (a.id.empty()) a.id = new_id("act");
     if (a.idempotency_key.empty()) a.idempotency_key = a.id;
     a.created_at = a.updated_at = tx.now_ms();
-    SQLite::Statement q(tx.db(),
-                        "INSERT OR IGNORE INTO actions(id, event_id, run_id, kind, fields, summary, "
-                        "idempotency_key, origin, verdict, rule, status, attempts, max_attempts, "
-                        "next_attempt_at, created_at, updated_at) "
-                        "VALUES (?,?,?,?,?,?,?,?,?,?,?,0,?,?,?,?)");
+    SQLite::Statement q(
+        tx.db(),
+        "INSERT OR IGNORE INTO actions(id, event_id, run_id, kind, fields, summary, "
+        "idempotency_key, origin, verdict, rule, status, attempts, max_attempts, "
+        "next_attempt_at, created_at, updated_at) "
+        "VALUES (?,?,?,?,?,?,?,?,?,?,?,0,?,?,?,?)");
     q.bind(1, a.id);
     q.bind(2, a.event_id);
     q.bind(3, a.run_id);
@@ -203,8 +212,8 @@ Expected<void> insert_action(Tx& tx, ActionRow& a) {
     q.bind(14, a.created_at);
     q.bind(15, a.updated_at);
     if (q.exec() == 0)
-      return fail(Errc::kConflict, "an action with idempotency key '" + a.idempotency_key +
-                                       "' already exists");
+      return fail(Errc::kConflict,
+                  "an action with idempotency key '" + a.idempotency_key + "' already exists");
     return {};
   });
 }
@@ -218,8 +227,7 @@ Expected<std::optional<ActionRow>> get_action(SQLite::Database& db, std::string_
   });
 }
 
-Expected<std::vector<ActionRow>> due_actions(SQLite::Database& db, std::int64_t now_ms,
-                                             int limit) {
+Expected<std::vector<ActionRow>> due_actions(SQLite::Database& db, std::int64_t now_ms, int limit) {
   return guarded("outbox read", [&]() -> Expected<std::vector<ActionRow>> {
     SQLite::Statement q(db, std::string("SELECT ") + kActionColumns +
                                 " FROM actions WHERE status = 'pending' AND next_attempt_at <= ? "
@@ -272,8 +280,8 @@ Expected<void> finish_action(Tx& tx, std::string_view id, std::string_view statu
 Expected<bool> transition_action(Tx& tx, std::string_view id, std::string_view from,
                                  std::string_view to) {
   return guarded("action update", [&]() -> Expected<bool> {
-    SQLite::Statement q(tx.db(),
-                        "UPDATE actions SET status = ?, updated_at = ? WHERE id = ? AND status = ?");
+    SQLite::Statement q(
+        tx.db(), "UPDATE actions SET status = ?, updated_at = ? WHERE id = ? AND status = ?");
     q.bind(1, std::string(to));
     q.bind(2, tx.now_ms());
     q.bind(3, std::string(id));
@@ -379,8 +387,8 @@ Expected<bool> decide_approval(Tx& tx, std::string_view id, std::string_view sta
 Expected<std::optional<ApprovalRow>> approval_by_post_action(SQLite::Database& db,
                                                              std::string_view post_action_id) {
   return guarded("approval read", [&]() -> Expected<std::optional<ApprovalRow>> {
-    SQLite::Statement q(db, std::string("SELECT ") + kApprovalColumns +
-                                " FROM approvals WHERE post_action_id = ?");
+    SQLite::Statement q(
+        db, std::string("SELECT ") + kApprovalColumns + " FROM approvals WHERE post_action_id = ?");
     q.bind(1, std::string(post_action_id));
     if (!q.executeStep()) return std::optional<ApprovalRow>{};
     return std::optional<ApprovalRow>(read_approval(q));
@@ -435,16 +443,17 @@ Expected<void> upsert_lead(Tx& tx, const boost::json::object& f, std::string_vie
     if (email.empty()) return fail(Errc::kInvalidInput, "pipeline.upsert needs an email");
     auto score = json::get_int(f, "score").value_or(0);
     auto stage = json::string_or(f, "stage", "nurture");
-    SQLite::Statement q(tx.db(),
-                        "INSERT INTO leads(email, name, company, phone, stage, score, source_form, "
-                        "created_at, updated_at) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?8) "
-                        "ON CONFLICT(email) DO UPDATE SET "
-                        "name = CASE WHEN excluded.name <> '' THEN excluded.name ELSE name END, "
-                        "company = CASE WHEN excluded.company <> '' THEN excluded.company "
-                        "ELSE company END, "
-                        "phone = CASE WHEN excluded.phone <> '' THEN excluded.phone ELSE phone END, "
-                        "stage = excluded.stage, score = excluded.score, "
-                        "updated_at = excluded.updated_at");
+    SQLite::Statement q(
+        tx.db(),
+        "INSERT INTO leads(email, name, company, phone, stage, score, source_form, "
+        "created_at, updated_at) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?8) "
+        "ON CONFLICT(email) DO UPDATE SET "
+        "name = CASE WHEN excluded.name <> '' THEN excluded.name ELSE name END, "
+        "company = CASE WHEN excluded.company <> '' THEN excluded.company "
+        "ELSE company END, "
+        "phone = CASE WHEN excluded.phone <> '' THEN excluded.phone ELSE phone END, "
+        "stage = excluded.stage, score = excluded.score, "
+        "updated_at = excluded.updated_at");
     q.bind(1, email);
     q.bind(2, json::string_or(f, "name"));
     q.bind(3, json::string_or(f, "company"));

@@ -3,14 +3,13 @@
 // Write functions take the Tx of a group-commit job; read functions take any connection.
 // All are blocking and return kInternal on SQLite failure unless stated.
 
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <boost/json/array.hpp>
-#include <boost/json/object.hpp>
 
 #include "bot/core/event.hpp"
 #include "bot/core/expected.hpp"
@@ -98,7 +97,7 @@ struct ApprovalRow {
   std::vector<std::string> approvers;  ///< "role:director", "person:U1"
   std::string requester;               ///< who caused the request (event actor)
   std::string title;
-  std::string status;  ///< pending | approved | rejected | expired
+  std::string status;                           ///< pending | approved | rejected | expired
   std::int64_t created_at = 0, expires_at = 0;  ///< unix ms; expires_at 0 = never
   std::string on_expiry = "reject";
   std::string decided_by;

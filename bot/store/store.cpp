@@ -1,11 +1,11 @@
 #include "bot/store/store.hpp"
 
-#include <future>
-
 #include <SQLiteCpp/SQLiteCpp.h>
-#include <boost/json/serialize.hpp>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
+
+#include <boost/json/serialize.hpp>
+#include <future>
 
 #include "bot/store/audit.hpp"
 #include "bot/store/migrations.hpp"

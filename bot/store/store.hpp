@@ -1,6 +1,7 @@
 #pragma once
 // The SQLite store: one write connection committing queued jobs in groups, one read connection.
 
+#include <boost/json/object.hpp>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -11,8 +12,6 @@
 #include <string>
 #include <string_view>
 #include <thread>
-
-#include <boost/json/object.hpp>
 
 #include "bot/core/clock.hpp"
 #include "bot/core/expected.hpp"
@@ -25,12 +24,12 @@ namespace steward::store {
 
 /// Identity for one audit entry: what kind of step, which objects it concerns, who acted.
 struct AuditEntry {
-  std::string kind;         ///< "event.received", "plan", "decision", "approval.click", …
-  std::string event_id;     ///< may be empty
-  std::string action_id;    ///< may be empty
-  std::string approval_id;  ///< may be empty
-  std::string actor;        ///< who caused it (user id, email, "steward")
-  boost::json::object data; ///< details; never secrets
+  std::string kind;          ///< "event.received", "plan", "decision", "approval.click", …
+  std::string event_id;      ///< may be empty
+  std::string action_id;     ///< may be empty
+  std::string approval_id;   ///< may be empty
+  std::string actor;         ///< who caused it (user id, email, "steward")
+  boost::json::object data;  ///< details; never secrets
 };
 
 /// A write transaction handed to jobs on the writer thread. Jobs run inside a savepoint, so a
@@ -54,9 +53,9 @@ using WriteJob = std::function<Expected<void>(Tx&)>;
 using WriteDone = std::function<void(Expected<void>)>;
 
 struct StoreOptions {
-  std::size_t max_group = 512;      ///< jobs per transaction at most
-  std::size_t max_queue = 100000;   ///< write_async refuses (kUnavailable) beyond this
-  bool synchronous_full = true;     ///< fsync every commit (durability); tests may relax
+  std::size_t max_group = 512;     ///< jobs per transaction at most
+  std::size_t max_queue = 100000;  ///< write_async refuses (kUnavailable) beyond this
+  bool synchronous_full = true;    ///< fsync every commit (durability); tests may relax
 };
 
 /// Owns the database file. Opening runs the numbered migrations.

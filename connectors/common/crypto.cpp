@@ -1,11 +1,11 @@
 #include "connectors/common/crypto.hpp"
 
-#include <stdexcept>
-
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
+
+#include <stdexcept>
 
 namespace steward::connectors {
 

@@ -57,7 +57,8 @@ Expected<FormFields> parse_form(std::string_view body) {
     auto eq = pair.find('=');
     auto key = url_decode(pair.substr(0, eq));
     if (!key) return Unexpected(key.error());
-    auto value = url_decode(eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1));
+    auto value =
+        url_decode(eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1));
     if (!value) return Unexpected(value.error());
     fields.emplace_back(std::move(*key), std::move(*value));
   }

@@ -40,8 +40,8 @@ std::string now_ts(long offset = 0) { return std::to_string(std::time(nullptr) +
 std::string find_button_value(const boost::json::value& v, std::string_view action_id) {
   if (v.is_object()) {
     const auto& o = v.get_object();
-    if (auto it = o.find("action_id"); it != o.end() && it->value().is_string() &&
-                                       it->value().get_string() == action_id) {
+    if (auto it = o.find("action_id");
+        it != o.end() && it->value().is_string() && it->value().get_string() == action_id) {
       if (auto val = o.find("value"); val != o.end() && val->value().is_string())
         return std::string(val->value().get_string());
     }
@@ -86,8 +86,10 @@ name = "Acme"
 domains = ["acme.example"]
 [slack]
 bot_token = "${E2E_SLACK_TOKEN}"
-signing_secret = ")" << kSigning << R"("
-api_base = ")" << slack_->api_base() << R"("
+signing_secret = ")" << kSigning
+                           << R"("
+api_base = ")" << slack_->api_base()
+                           << R"("
 approvals_channel = "C_APPROVALS"
 sales_channel = "C_SALES"
 [email]
@@ -117,8 +119,8 @@ sweep_interval = "200ms"
   void start() {
     fs::remove(dir_.path() / "port");
     child_ = std::make_unique<Child>(
-        std::vector<std::string>{STEWARD_BIN, "serve", "--config", config_.string(),
-                                 "--port-file", (dir_.path() / "port").string()},
+        std::vector<std::string>{STEWARD_BIN, "serve", "--config", config_.string(), "--port-file",
+                                 (dir_.path() / "port").string()},
         dir_.path() / "steward.log",
         std::vector<std::string>{std::string("E2E_SLACK_TOKEN=") + kToken});
     ASSERT_TRUE(child_->started());
@@ -158,7 +160,9 @@ sweep_interval = "200ms"
         {"user", {{"id", user}, {"username", user}, {"name", user}, {"team_id", "T0FAKE"}}},
         {"api_app_id", "A0STEWARD"},
         {"container",
-         {{"type", "message"}, {"message_ts", message_ts}, {"channel_id", "C_APPROVALS"},
+         {{"type", "message"},
+          {"message_ts", message_ts},
+          {"channel_id", "C_APPROVALS"},
           {"is_ephemeral", false}}},
         {"trigger_id", "1.2." + action_ts},
         {"team", {{"id", "T0FAKE"}, {"domain", "acme"}}},
@@ -235,7 +239,8 @@ TEST_F(Steward, LeadFlowFromFormToApprovedEmail) {
   EXPECT_EQ(count_files(dir_.path() / "mail/new"), 0u);
 
   // The director approves: the email is written exactly once and the message is updated.
-  auto approved = click("U_DANA", approval_id, "approval.approve", msg_ts, "dana-1", "1700000002.1");
+  auto approved =
+      click("U_DANA", approval_id, "approval.approve", msg_ts, "dana-1", "1700000002.1");
   ASSERT_TRUE(approved);
   EXPECT_EQ(approved->status, 200);
   ASSERT_TRUE(eventually([&] { return count_files(dir_.path() / "mail/new") == 1; }))
@@ -334,18 +339,22 @@ TEST_F(Steward, ForgedAndStaleRequestsAreRejected) {
   EXPECT_NE(malformed->body.find("invalid JSON"), std::string::npos) << malformed->body;
 
   // Slack: forged signature, stale and future timestamps.
-  std::string body = "token=x&team_id=T0FAKE&user_id=U_SAM&command=%2Fsteward&text=status"
-                     "&channel_id=C1&response_url=x&trigger_id=t1";
+  std::string body =
+      "token=x&team_id=T0FAKE&user_id=U_SAM&command=%2Fsteward&text=status"
+      "&channel_id=C1&response_url=x&trigger_id=t1";
   httplib::Headers forged{{"X-Slack-Request-Timestamp", now_ts()},
                           {"X-Slack-Signature", slack_signature(now_ts(), body, "wrong")}};
-  EXPECT_EQ(http_->Post("/slack/commands", forged, body, "application/x-www-form-urlencoded")->status,
-            401);
-  EXPECT_EQ(post_slack("/slack/commands", body, "application/x-www-form-urlencoded", {},
-                       now_ts(-301))->status,
-            401);
-  EXPECT_EQ(post_slack("/slack/commands", body, "application/x-www-form-urlencoded", {},
-                       now_ts(+301))->status,
-            401);
+  EXPECT_EQ(
+      http_->Post("/slack/commands", forged, body, "application/x-www-form-urlencoded")->status,
+      401);
+  EXPECT_EQ(
+      post_slack("/slack/commands", body, "application/x-www-form-urlencoded", {}, now_ts(-301))
+          ->status,
+      401);
+  EXPECT_EQ(
+      post_slack("/slack/commands", body, "application/x-www-form-urlencoded", {}, now_ts(+301))
+          ->status,
+      401);
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   EXPECT_TRUE(slack_->calls("chat.postMessage").empty());
   auto status = cli("approvals list --all --config " + config_.string());
@@ -353,9 +362,9 @@ TEST_F(Steward, ForgedAndStaleRequestsAreRejected) {
 }
 
 TEST_F(Steward, SlackUrlVerificationCommandsAndRetries) {
-  auto challenge = post_slack("/slack/events",
-                              R"({"token":"x","challenge":"abc123","type":"url_verification"})",
-                              "application/json");
+  auto challenge =
+      post_slack("/slack/events", R"({"token":"x","challenge":"abc123","type":"url_verification"})",
+                 "application/json");
   ASSERT_TRUE(challenge);
   EXPECT_EQ(challenge->status, 200);
   EXPECT_NE(challenge->body.find("abc123"), std::string::npos);
@@ -398,8 +407,9 @@ TEST_F(Steward, HealthReadinessAndMetrics) {
   auto m = http_->Get("/metrics");
   ASSERT_TRUE(m);
   EXPECT_EQ(m->status, 200);
-  EXPECT_NE(m->body.find("steward_http_requests_total{route=\"/hooks/forms/{name}\",status=\"200\"} 1"),
-            std::string::npos)
+  EXPECT_NE(
+      m->body.find("steward_http_requests_total{route=\"/hooks/forms/{name}\",status=\"200\"} 1"),
+      std::string::npos)
       << m->body;
   EXPECT_NE(m->body.find("steward_approvals_pending"), std::string::npos);
   EXPECT_EQ(http_->Get("/nope")->status, 404);
@@ -407,17 +417,18 @@ TEST_F(Steward, HealthReadinessAndMetrics) {
 
 TEST(StewardDemo, StartsWithNoConfigAndAcceptsTheDemoForm) {
   TempDir dir;
-  Child child({STEWARD_BIN, "serve", "--demo", "--port-file", (dir.path() / "port").string()},
-              dir.path() / "log",
-              {"STEWARD_LISTEN=127.0.0.1:0", "STEWARD_STORE_PATH=" + (dir.path() / "s.db").string()});
+  Child child(
+      {STEWARD_BIN, "serve", "--demo", "--port-file", (dir.path() / "port").string()},
+      dir.path() / "log",
+      {"STEWARD_LISTEN=127.0.0.1:0", "STEWARD_STORE_PATH=" + (dir.path() / "s.db").string()});
   auto port = steward::testing::wait_for_file(dir.path() / "port");
   ASSERT_FALSE(port.empty()) << steward::testing::slurp(dir.path() / "log");
   httplib::Client c("127.0.0.1", std::stoi(port));
   EXPECT_EQ(c.Get("/healthz")->status, 200);
   std::string body = kHotLead;
-  httplib::Headers h{{"X-Steward-Signature",
-                      "sha256=" + connectors::base64_encode(connectors::hmac_sha256(
-                                      "steward-demo-form-secret", body))}};
+  httplib::Headers h{
+      {"X-Steward-Signature", "sha256=" + connectors::base64_encode(connectors::hmac_sha256(
+                                              "steward-demo-form-secret", body))}};
   auto r = c.Post("/hooks/forms/website", h, body, "application/json");
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 200) << r->body;

@@ -1,9 +1,9 @@
 #pragma once
 // Test support: run the real `steward` binary as a child process and talk to it on loopback.
 
+#include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
-#include <fcntl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
