@@ -109,6 +109,7 @@ roles = ["sales"]
 format = "json"
 secret = ")" << kFormSecret << R"("
 [outbox]
+max_attempts = 3
 base_backoff = "50ms"
 [approvals]
 sweep_interval = "200ms"
@@ -413,6 +414,56 @@ TEST_F(Steward, HealthReadinessAndMetrics) {
       << m->body;
   EXPECT_NE(m->body.find("steward_approvals_pending"), std::string::npos);
   EXPECT_EQ(http_->Get("/nope")->status, 404);
+}
+
+TEST_F(Steward, SlackFailuresAreRetriedThenDeadLetteredWithAnAlert) {
+  // 429 with Retry-After on the first post: honoured, then both posts are delivered once.
+  fakes::Fault rate;
+  rate.kind = fakes::FaultKind::k429;
+  rate.count = 1;
+  rate.retry_after_s = 1;
+  slack_->set_fault("chat.postMessage", rate);
+  auto start = std::chrono::system_clock::now();
+  ASSERT_EQ(post_form(kHotLead)->status, 200);
+  auto delivered = [&](const std::string& channel) {
+    std::size_t n = 0;
+    for (auto& c : posts_to(channel)) n += c.fault.empty() ? 1 : 0;
+    return n;
+  };
+  ASSERT_TRUE(eventually([&] { return delivered("C_APPROVALS") == 1 && delivered("C_SALES") == 1; }))
+      << steward::testing::slurp(dir_.path() / "steward.log");
+  auto calls = slack_->calls("chat.postMessage");
+  ASSERT_EQ(calls.size(), 3u);
+  EXPECT_EQ(calls.front().fault, "429");
+  // Nothing was sent again before Retry-After had passed.
+  for (std::size_t i = 1; i < calls.size(); ++i)
+    EXPECT_GE(calls[i].at - calls.front().at, std::chrono::milliseconds(950));
+  EXPECT_GE(calls.back().at - start, std::chrono::milliseconds(950));
+
+  // A refusal whose response_url keeps failing (500) is tried max_attempts (3) times, then
+  // dead-lettered, and an alert goes to the approvals channel.
+  std::string id = find_button_value(posts_to("C_APPROVALS").back().body, "approval.approve");
+  ASSERT_FALSE(id.empty());
+  fakes::Fault down;
+  down.kind = fakes::FaultKind::k500;
+  down.count = 3;
+  slack_->set_fault("response", down);
+  ASSERT_EQ(click("U_SAM", id, "approval.approve", "1700000000.000100", "sam-x", "1700000009.1")
+                ->status,
+            200);
+  auto alerts = [&] {
+    std::size_t n = 0;
+    for (auto& c : posts_to("C_APPROVALS"))
+      if (str(c.body, "text").find("gave up") != std::string::npos) ++n;
+    return n;
+  };
+  ASSERT_TRUE(eventually([&] { return alerts() == 1; }, std::chrono::seconds(20)))
+      << steward::testing::slurp(dir_.path() / "steward.log");
+  EXPECT_EQ(slack_->calls("response").size(), 3u);
+  auto [rc, dead] = steward::testing::run(
+      "sqlite3 " + (dir_.path() / "steward.db").string() +
+      " \"SELECT kind || ':' || attempts FROM actions WHERE status = 'dead'\"");
+  EXPECT_EQ(dead, "slack.respond:3\n");
 }
 
 TEST(StewardDemo, StartsWithNoConfigAndAcceptsTheDemoForm) {
