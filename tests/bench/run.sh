@@ -4,6 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 scripts/install-deps.sh >/dev/null
-BUILD_DIR=build-bench BUILD_TYPE=Release scripts/build.sh >/dev/null
+TARGETS="steward bench_form_to_approval" BUILD_DIR=build-bench BUILD_TYPE=Release \
+  scripts/build.sh >/dev/null
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(. /etc/os-release; echo "$PRETTY_NAME"), $(uname -r)"
 build-bench/tests/bench/bench_form_to_approval build-bench/steward "$@"
