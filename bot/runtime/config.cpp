@@ -111,7 +111,10 @@ class Reader {
   void only(const toml::table& t, std::string_view section, std::set<std::string> allowed) {
     for (const auto& [k, v] : t) {
       if (!allowed.count(std::string(k.str()))) {
-        problem(&v, std::string(section) + "." + std::string(k.str()), "unknown key");
+        problem(&v,
+                section.empty() ? std::string(k.str())
+                                : std::string(section) + "." + std::string(k.str()),
+                "unknown key");
         return;
       }
     }
@@ -137,7 +140,7 @@ std::chrono::milliseconds duration_ms(Reader& r, const toml::table& t, std::stri
   const toml::node* n = t.get(key);
   if (!n) return fallback;
   auto s = r.str(t, key, "");
-  static const std::regex re(R"(^\s*(\d+)\s*(ms|s|m|h|d)\s*$)");
+  static const std::regex re(R"(^\s*(\d{1,9})\s*(ms|s|m|h|d)\s*$)");
   std::smatch m;
   if (!std::regex_match(s, m, re)) {
     r.problem(n, key, "must be a duration like \"500ms\", \"30s\", \"5m\", \"24h\"");

@@ -127,10 +127,11 @@ Store::~Store() { close(); }
 void Store::close() {
   {
     std::lock_guard lock(mutex_);
-    if (stopping_ && !writer_.joinable()) return;
     stopping_ = true;
   }
   cv_.notify_all();
+  // Two threads may close at once; only one may join.
+  std::lock_guard join_lock(join_mutex_);
   if (writer_.joinable()) writer_.join();
 }
 

@@ -106,6 +106,7 @@ class Store {
   std::condition_variable cv_;
   std::deque<Item> queue_;
   bool stopping_ = false;
+  std::mutex join_mutex_;
   std::thread writer_;
 };
 

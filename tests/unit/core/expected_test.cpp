@@ -1,10 +1,10 @@
 #include "bot/core/expected.hpp"
 
+#include <gtest/gtest.h>
+
 #include <set>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 namespace steward {
 namespace {
@@ -48,8 +48,8 @@ TEST(ErrcName, OutOfRangeValueFallsBackToInternal) {
 TEST(ErrorTransient, OnlyRateLimitedUnavailableAndTimeout) {
   for (const auto& c : kAll) {
     Error e{c.code, "x", std::nullopt};
-    bool expected = c.code == Errc::kRateLimited || c.code == Errc::kUnavailable ||
-                    c.code == Errc::kTimeout;
+    bool expected =
+        c.code == Errc::kRateLimited || c.code == Errc::kUnavailable || c.code == Errc::kTimeout;
     EXPECT_EQ(e.transient(), expected) << c.name;
   }
 }

@@ -1,11 +1,11 @@
 #include "bot/core/json.hpp"
 
+#include <gtest/gtest.h>
+
+#include <boost/json/array.hpp>
 #include <cstdint>
 #include <limits>
 #include <string>
-
-#include <boost/json/array.hpp>
-#include <gtest/gtest.h>
 
 namespace steward::json {
 namespace {

@@ -62,8 +62,11 @@ class AuditTest : public StoreTest {
   void write_chain() {
     for (int i = 1; i <= kEntries; ++i) {
       auto r = store_->write([i](Tx& tx) -> Expected<void> {
-        auto seq = tx.audit({i % 2 ? "event.received" : "decision", "ev_" + std::to_string(i),
-                             i % 3 ? "" : "act_" + std::to_string(i), "", "U" + std::to_string(i),
+        auto seq = tx.audit({i % 2 ? "event.received" : "decision",
+                             "ev_" + std::to_string(i),
+                             i % 3 ? "" : "act_" + std::to_string(i),
+                             "",
+                             "U" + std::to_string(i),
                              {{"n", i}, {"note", "entry \"" + std::to_string(i) + "\""}}});
         if (!seq) return Unexpected(seq.error());
         if (*seq != i) return fail(Errc::kInternal, "unexpected seq " + std::to_string(*seq));

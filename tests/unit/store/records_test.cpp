@@ -120,9 +120,9 @@ TEST_F(RecordsTest, PendingEventsInArrivalOrderAndFinishEvent) {
 
   clock_.advance(5s);
   ASSERT_TRUE(in_tx([&](Tx& tx) { return finish_event(tx, ids[0], "done"); }).has_value());
-  ASSERT_TRUE(
-      in_tx([&](Tx& tx) { return finish_event(tx, ids[2], "failed", "agent crashed"); })
-          .has_value());
+  ASSERT_TRUE(in_tx([&](Tx& tx) {
+                return finish_event(tx, ids[2], "failed", "agent crashed");
+              }).has_value());
   auto rest = on_read([](SQLite::Database& db) { return pending_events(db, 0, 10); });
   ASSERT_TRUE(rest.has_value());
   ASSERT_EQ(rest->size(), 2u);
@@ -130,8 +130,7 @@ TEST_F(RecordsTest, PendingEventsInArrivalOrderAndFinishEvent) {
   EXPECT_EQ((*rest)[1].second.id, ids[3]);
   EXPECT_EQ(text("SELECT status FROM inbox WHERE id = '" + ids[0] + "'"), "done");
   EXPECT_EQ(text("SELECT error FROM inbox WHERE id = '" + ids[0] + "'"), "<null>");
-  EXPECT_EQ(scalar("SELECT processed_at FROM inbox WHERE id = '" + ids[0] + "'"),
-            kStartMs + 5000);
+  EXPECT_EQ(scalar("SELECT processed_at FROM inbox WHERE id = '" + ids[0] + "'"), kStartMs + 5000);
   EXPECT_EQ(text("SELECT status FROM inbox WHERE id = '" + ids[2] + "'"), "failed");
   EXPECT_EQ(text("SELECT error FROM inbox WHERE id = '" + ids[2] + "'"), "agent crashed");
 }
@@ -414,8 +413,9 @@ TEST_F(RecordsTest, ExpiredApprovals) {
   auto future = add_approval(a3.id, kStartMs + 60000);
   auto never = add_approval(a4.id, 0);
   auto decided = add_approval(a5.id, kStartMs + 1000);
-  ASSERT_TRUE(in_tx([&](Tx& tx) { return decide_approval(tx, decided.id, "approved", "U1"); })
-                  .value_or(false));
+  ASSERT_TRUE(in_tx([&](Tx& tx) {
+                return decide_approval(tx, decided.id, "approved", "U1");
+              }).value_or(false));
 
   auto due = on_read([](SQLite::Database& db) { return expired_approvals(db, kStartMs + 2000); });
   ASSERT_TRUE(due.has_value());
@@ -466,7 +466,8 @@ TEST_F(RecordsTest, ListApprovalsNewestFirstWithStatusFilter) {
 TEST_F(RecordsTest, ApprovalMessageByPostAction) {
   auto act = add_action(make_action("email.send", "awaiting_approval"));
   auto a = add_approval(act.id, 0, "act_post_1");
-  auto before = on_read([](SQLite::Database& db) { return approval_by_post_action(db, "act_post_1"); });
+  auto before =
+      on_read([](SQLite::Database& db) { return approval_by_post_action(db, "act_post_1"); });
   ASSERT_TRUE(before.has_value());
   ASSERT_TRUE(before->has_value());
   EXPECT_EQ((*before)->id, a.id);
@@ -480,7 +481,8 @@ TEST_F(RecordsTest, ApprovalMessageByPostAction) {
   EXPECT_EQ(after->message_channel, "C0APPROVALS");
   EXPECT_EQ(after->message_ts, "1714564800.000200");
 
-  auto none = on_read([](SQLite::Database& db) { return approval_by_post_action(db, "act_other"); });
+  auto none =
+      on_read([](SQLite::Database& db) { return approval_by_post_action(db, "act_other"); });
   ASSERT_TRUE(none.has_value());
   EXPECT_FALSE(none->has_value());
 }
@@ -514,12 +516,11 @@ TEST_F(RecordsTest, UpsertLeadInsertsThenUpdates) {
 
   clock_.advance(10min);
   // Same person, different case; no name/company/phone this time: keep the known ones.
-  boost::json::object second{{"email", "JANE.DOE@acme.example"},
-                             {"name", ""},
-                             {"stage", "hot"},
-                             {"score", 85.0}};
+  boost::json::object second{
+      {"email", "JANE.DOE@acme.example"}, {"name", ""}, {"stage", "hot"}, {"score", 85.0}};
   ASSERT_TRUE(in_tx([&](Tx& tx) { return upsert_lead(tx, second, "ev_2"); }).has_value());
-  auto updated = on_read([](SQLite::Database& db) { return find_lead(db, "Jane.Doe@ACME.example"); });
+  auto updated =
+      on_read([](SQLite::Database& db) { return find_lead(db, "Jane.Doe@ACME.example"); });
   ASSERT_TRUE(updated.has_value());
   ASSERT_TRUE(updated->has_value());
   const auto& u = **updated;
@@ -539,7 +540,8 @@ TEST_F(RecordsTest, UpsertLeadInsertsThenUpdates) {
   // A new name does overwrite.
   boost::json::object third{{"email", "jane.doe@acme.example"}, {"name", "Jane Q. Doe"}};
   ASSERT_TRUE(in_tx([&](Tx& tx) { return upsert_lead(tx, third, "ev_3"); }).has_value());
-  auto renamed = on_read([](SQLite::Database& db) { return find_lead(db, "jane.doe@acme.example"); });
+  auto renamed =
+      on_read([](SQLite::Database& db) { return find_lead(db, "jane.doe@acme.example"); });
   ASSERT_TRUE(renamed.has_value() && renamed->has_value());
   EXPECT_EQ((**renamed).at("name").as_string(), "Jane Q. Doe");
   EXPECT_EQ((**renamed).at("history_count").as_int64(), 3);
@@ -590,8 +592,9 @@ TEST_F(RecordsTest, CountsReflectEveryTable) {
   auto asked2 = add_action(make_action("email.send", "awaiting_approval"));
   add_approval(asked.id);
   auto decided = add_approval(asked2.id);
-  ASSERT_TRUE(
-      in_tx([&](Tx& tx) { return decide_approval(tx, decided.id, "approved", "U1"); }).value_or(false));
+  ASSERT_TRUE(in_tx([&](Tx& tx) {
+                return decide_approval(tx, decided.id, "approved", "U1");
+              }).value_or(false));
   ASSERT_TRUE(in_tx([](Tx& tx) {
                 return upsert_lead(tx, {{"email", "a@x.example"}, {"score", 1}}, "ev");
               }).has_value());

@@ -1,14 +1,14 @@
 #pragma once
 // A real store on a temporary file, a manual clock, and small helpers to run jobs and reads.
 
+#include <SQLiteCpp/SQLiteCpp.h>
+#include <gtest/gtest.h>
+
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
 #include <string>
 #include <utility>
-
-#include <SQLiteCpp/SQLiteCpp.h>
-#include <gtest/gtest.h>
 
 #include "bot/core/clock.hpp"
 #include "bot/core/event.hpp"
