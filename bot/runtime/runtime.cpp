@@ -7,6 +7,7 @@
 #include <random>
 
 #include "bot/core/json.hpp"
+#include "bot/runtime/commands.hpp"
 
 namespace steward::runtime {
 
@@ -35,14 +36,6 @@ class StoreAgentContext final : public AgentContext {
 };
 
 Action to_action(const store::ActionRow& row) { return Action{row.kind, row.fields, row.summary}; }
-
-const char* help_text() {
-  return "*Steward* — what I can do here:\n"
-         "• `/steward status` — inbox, outbox and approvals at a glance\n"
-         "• `/steward approvals` — requests waiting for a decision, with their age\n"
-         "• `/steward help` — this message\n"
-         "Approve or reject requests with the buttons on the approval messages.";
-}
 
 }  // namespace
 
@@ -158,7 +151,8 @@ std::size_t Runtime::process_pending_batch() {
     spdlog::error("inbox read failed: {}", r.error().message);
     return 0;
   }
-  for (auto& [seq, event] : batch) {
+  for (const auto& entry : batch) {
+    const Event& event = entry.second;
     if (stopping_) break;
     auto done = process_event(event);
     if (!done) {
@@ -167,7 +161,6 @@ std::size_t Runtime::process_pending_batch() {
       std::this_thread::sleep_for(std::chrono::milliseconds(200));
       return 0;
     }
-    last_seq_ = seq;
   }
   return batch.size();
 }
@@ -213,8 +206,7 @@ Expected<void> Runtime::process_event(const Event& event) {
         std::string thread = json::string_or(event.payload, "thread_ts");
         f["thread_ts"] = thread.empty() ? json::string_or(event.payload, "ts") : thread;
         bool help = text.empty() || text.find("help") != std::string::npos;
-        f["text"] = help ? std::string(help_text())
-                         : std::string("I did not understand that. ") + help_text();
+        f["text"] = help ? command_help() : "I did not understand that. " + command_help();
         auto q = ApprovalDesk::enqueue_system(tx, "slack.post", std::move(f), "Reply to a mention",
                                               event.id, "reply:" + event.id,
                                               deps_.config.outbox.max_attempts);

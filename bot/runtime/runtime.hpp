@@ -80,7 +80,6 @@ class Runtime {
   std::mutex claim_mutex_;
   std::mutex sweep_mutex_;
   std::condition_variable sweep_cv_;
-  std::int64_t last_seq_ = 0;
   std::thread orchestrator_;
   std::vector<std::thread> outbox_workers_;
   std::thread sweeper_;
