@@ -165,4 +165,34 @@ Expected<toml::table> parse_toml(std::string_view text, std::string_view file);
 /// Reads a whole file. Error kNotFound / kInvalidInput naming the path when it cannot be read.
 Expected<std::string> read_text_file(const std::string& path);
 
+/// Parses a rules file whose only top-level key is an array of tables `[[key]]` (absent = none),
+/// each entry read by `parse(table)` → Expected<T>. Entry ids must be unique: a repeat is an
+/// error at the repeated id's line. `T` has `id` and `line` members.
+template <class T, class Parse>
+Expected<std::vector<T>> parse_entries(const toml::table& doc, std::string_view file,
+                                       std::string_view key, Parse&& parse) {
+  std::vector<T> out;
+  TableReader top(doc, file);
+  const auto* node = top.node(key);
+  if (auto done = top.finish(); !done) return Unexpected(done.error());
+  if (!node) return out;
+  const auto* arr = node->as_array();
+  if (!arr || !arr->is_array_of_tables())
+    return Unexpected(
+        load_error(file, line_of(*node), key, "expected [[" + std::string(key) + "]] tables"));
+  for (const auto& el : *arr) {
+    Expected<T> entry = parse(*el.as_table());
+    if (!entry) return Unexpected(entry.error());
+    for (const auto& prev : out) {
+      if (prev.id != entry->id) continue;
+      const auto* id_node = el.as_table()->get("id");
+      return Unexpected(load_error(file, id_node ? line_of(*id_node) : entry->line, "id",
+                                   "duplicate " + std::string(key) + " id '" + entry->id +
+                                       "' (first used at line " + std::to_string(prev.line) + ")"));
+    }
+    out.push_back(std::move(*entry));
+  }
+  return out;
+}
+
 }  // namespace steward::policies

@@ -221,30 +221,11 @@ Expected<DecisionRights> DecisionRights::load_string(std::string_view toml,
   auto impl = std::make_shared<Impl>();
   impl->label = std::string(file_label);
 
-  TableReader top(*doc, file_label);
-  const auto* rules = top.node("rule");
-  auto done = top.finish();
-  if (!done) return Unexpected(done.error());
-  if (rules) {
-    const auto* arr = rules->as_array();
-    if (!arr || !arr->is_array_of_tables()) {
-      return Unexpected(
-          load_error(file_label, line_of(*rules), "rule", "expected [[rule]] tables"));
-    }
-    for (const auto& el : *arr) {
-      auto rule = parse_rule(*el.as_table(), file_label, vars);
-      if (!rule) return Unexpected(rule.error());
-      for (const auto& prev : impl->rules) {
-        if (prev.id == rule->id) {
-          const auto* id_node = el.as_table()->get("id");
-          return Unexpected(load_error(file_label, id_node ? line_of(*id_node) : rule->line, "id",
-                                       "duplicate rule id '" + rule->id + "' (first used at line " +
-                                           std::to_string(prev.line) + ")"));
-        }
-      }
-      impl->rules.push_back(std::move(*rule));
-    }
-  }
+  auto rules = parse_entries<Rule>(*doc, file_label, "rule", [&](const toml::table& t) {
+    return parse_rule(t, file_label, vars);
+  });
+  if (!rules) return Unexpected(rules.error());
+  impl->rules = std::move(*rules);
   return DecisionRights(std::move(impl));
 }
 

@@ -78,31 +78,11 @@ Expected<Routing> Routing::load_string(std::string_view toml, std::string_view f
   if (!doc) return Unexpected(doc.error());
   auto impl = std::make_shared<Impl>();
   impl->label = std::string(file_label);
-  TableReader top(*doc, file_label);
-  const auto* routes = top.node("route");
-  auto done = top.finish();
-  if (!done) return Unexpected(done.error());
-  if (routes) {
-    const auto* arr = routes->as_array();
-    if (!arr || !arr->is_array_of_tables()) {
-      return Unexpected(
-          load_error(file_label, line_of(*routes), "route", "expected [[route]] tables"));
-    }
-    for (const auto& el : *arr) {
-      auto route = parse_route(*el.as_table(), file_label, vars);
-      if (!route) return Unexpected(route.error());
-      for (const auto& prev : impl->routes) {
-        if (prev.id == route->id) {
-          const auto* id_node = el.as_table()->get("id");
-          return Unexpected(load_error(file_label, id_node ? line_of(*id_node) : route->line, "id",
-                                       "duplicate route id '" + route->id +
-                                           "' (first used at line " + std::to_string(prev.line) +
-                                           ")"));
-        }
-      }
-      impl->routes.push_back(std::move(*route));
-    }
-  }
+  auto routes = parse_entries<Route>(*doc, file_label, "route", [&](const toml::table& t) {
+    return parse_route(t, file_label, vars);
+  });
+  if (!routes) return Unexpected(routes.error());
+  impl->routes = std::move(*routes);
   return Routing(std::move(impl));
 }
 
