@@ -15,6 +15,7 @@
 #include <sstream>
 
 #include "agents/lead_qualifier/lead_qualifier.hpp"
+#include "agents/support_triage/support_triage.hpp"
 #include "bot/core/json.hpp"
 #include "bot/net/http_server.hpp"
 #include "bot/net/router.hpp"
@@ -28,7 +29,9 @@
 #include "bot/store/audit.hpp"
 #include "bot/store/records.hpp"
 #include "bot/store/store.hpp"
+#include "connectors/email/inbound.hpp"
 #include "connectors/email/maildir.hpp"
+#include "connectors/email/smtp.hpp"
 #include "connectors/forms/forms_connector.hpp"
 #include "connectors/slack/client.hpp"
 #include "connectors/slack/executor.hpp"
@@ -82,6 +85,7 @@ struct Policies {
   policies::DecisionRights rights;
   policies::Routing routing;
   agents::lead::LeadQualifierConfig lead;
+  agents::support::SupportTriageConfig support;
 };
 
 Policies load_policies(const runtime::Config& config) {
@@ -89,6 +93,8 @@ Policies load_policies(const runtime::Config& config) {
   policies::Vars vars;
   vars.values["slack.sales_channel"] = {config.slack.sales_channel};
   vars.values["slack.approvals_channel"] = {config.slack.approvals_channel};
+  vars.values["slack.support_channel"] = {config.slack.support_channel};
+  vars.values["slack.escalation_channel"] = {config.slack.escalation_channel};
   vars.values["company.domains"] = config.company.domains;
   vars.values["company.name"] = {config.company.name};
   auto rights = need(policies::DecisionRights::load_file(dir / "rules/decision-rights.toml", vars),
@@ -101,7 +107,11 @@ Policies load_policies(const runtime::Config& config) {
       agents::lead::load_config(dir / "rules", dir / "templates", config.slack.sales_channel,
                                 config.company.name, sender.empty() ? config.company.name : sender),
       "lead qualifier");
-  return Policies{std::move(rights), std::move(routing), std::move(lead)};
+  auto support = need(
+      agents::support::load_config(dir / "rules", dir / "templates", config.slack.support_channel,
+                                   config.slack.escalation_channel, config.company.name),
+      "support triage");
+  return Policies{std::move(rights), std::move(routing), std::move(lead), std::move(support)};
 }
 
 std::vector<forms::FormConfig> form_configs(const runtime::Config& config) {
@@ -117,6 +127,51 @@ std::vector<forms::FormConfig> form_configs(const runtime::Config& config) {
   return out;
 }
 
+email::ReplyTokenConfig reply_tokens(const runtime::Config& config) {
+  email::ReplyTokenConfig r;
+  r.domain = config.email.reply_domain;
+  r.secret = config.email.reply_secret;
+  return r;
+}
+
+email::InboundConfig inbound_config(const runtime::Config& config) {
+  email::InboundConfig in;
+  in.mailgun.signing_key = config.email.mailgun.signing_key;
+  in.postmark.username = config.email.postmark.username;
+  in.postmark.password = config.email.postmark.password;
+  in.sendgrid.token = config.email.sendgrid.token;
+  in.sendgrid.username = config.email.sendgrid.username;
+  in.sendgrid.password = config.email.sendgrid.password;
+  in.reply = reply_tokens(config);
+  return in;
+}
+
+/// The `email.send` executor: SMTP when [email] smtp_url is set, else the Maildir.
+std::unique_ptr<ActionExecutor> email_executor(const runtime::Config& config, const Clock& clock) {
+  email::ComposeContext compose;
+  compose.from = config.email.from;
+  compose.reply = reply_tokens(config);
+  if (config.email.smtp_configured()) {
+    email::SmtpOptions so;
+    so.url = config.email.smtp_url;
+    so.username = config.email.smtp_username;
+    so.password = config.email.smtp_password;
+    so.allow_plain = config.email.smtp_allow_plain;
+    so.ca_file = config.email.smtp_ca_file;
+    so.timeout = config.email.smtp_timeout;
+    auto client = need(email::SmtpClient::create(std::move(so)), "email.smtp_url");
+    spdlog::info("email: sending through {}", client->describe());
+    return std::make_unique<email::SmtpExecutor>(std::move(client), compose, clock);
+  }
+  email::MaildirOptions mail_opts;
+  mail_opts.dir = config.email.maildir;
+  mail_opts.from = config.email.from;
+  mail_opts.reply = compose.reply;
+  spdlog::info("email: writing messages to the maildir {} (set [email] smtp_url to send)",
+               config.email.maildir.string());
+  return std::make_unique<email::MaildirExecutor>(mail_opts, clock);
+}
+
 std::unique_ptr<store::Store> open_store(const runtime::Config& config, const Clock& clock) {
   return need(store::Store::open(config.store.path, clock), "store");
 }
@@ -124,6 +179,17 @@ std::unique_ptr<store::Store> open_store(const runtime::Config& config, const Cl
 std::string ok_json(boost::json::object o) {
   o.emplace("ok", true);
   return boost::json::serialize(o);
+}
+
+/// `steward tickets`: the same answer as `/steward tickets`, for operators without Slack.
+int tickets(const std::string& config_path) {
+  auto config = load_config_or_defaults(config_path);
+  SystemClock clock;
+  auto store = open_store(config, clock);
+  auto reply = runtime::command_reply(*store, clock, "tickets");
+  if (!reply) throw StartupError("store: " + reply.error().message);
+  std::cout << *reply << "\n";
+  return 0;
 }
 
 // ------------------------------------------------------------------------------------- serve
@@ -141,11 +207,9 @@ int serve(const std::string& config_path, const std::string& port_file) {
   runtime::Metrics metrics;
 
   agents::lead::LeadQualifier lead(pol.lead);
+  agents::support::SupportTriage support(pol.support);
   runtime::PipelineExecutor pipeline(*store);
-  email::MaildirOptions mail_opts;
-  mail_opts.dir = config.email.maildir;
-  mail_opts.from = config.email.from;
-  email::MaildirExecutor maildir(mail_opts, clock);
+  auto mail_exec = email_executor(config, clock);
 
   std::unique_ptr<slack::WebClient> slack_client;
   std::unique_ptr<slack::SlackExecutor> slack_exec;
@@ -173,7 +237,8 @@ int serve(const std::string& config_path, const std::string& port_file) {
   runtime::RuntimeDeps deps{*store,      clock, config, directory, pol.rights,
                             pol.routing, {},    {},     metrics};
   deps.agents["lead_qualifier"] = &lead;
-  std::vector<ActionExecutor*> executors{&pipeline, &maildir};
+  deps.agents["support_triage"] = &support;
+  std::vector<ActionExecutor*> executors{&pipeline, mail_exec.get()};
   if (slack_exec) executors.push_back(slack_exec.get());
   for (auto* e : executors)
     for (const auto& k : e->kinds()) deps.executors[k] = e;
@@ -182,6 +247,9 @@ int serve(const std::string& config_path, const std::string& port_file) {
 
   runtime::WorkerPool workers(2);
   forms::FormsInbound forms_inbound(form_configs(config));
+  email::EmailInbound email_inbound(inbound_config(config), clock);
+  for (std::string_view p : {"mailgun", "postmark", "sendgrid"})
+    if (email_inbound.configured(p)) spdlog::info("email: accepting {} at /hooks/email/{}", p, p);
 
   // Ingest then answer: the 2xx is sent only after the event is committed.
   auto ingest_and_reply = [&rt](Event&& event, net::Respond respond,
@@ -250,6 +318,27 @@ int serve(const std::string& config_path, const std::string& port_file) {
     event->received_at = req.received_at;
     ingest_and_reply(std::move(*event), std::move(respond), event_ack);
   });
+
+  router.add(
+      "POST", "/hooks/email/{provider}",
+      [&](net::HttpRequest&& req, net::Respond respond) {
+        // A mail body can be megabytes of multipart: parse it on a worker, not the I/O thread.
+        auto shared = std::make_shared<net::HttpRequest>(std::move(req));
+        bool posted = workers.post([&, shared, respond] {
+          auto event = email_inbound.handle(*shared);
+          if (!event) {
+            spdlog::info("email from {} via {} rejected: {}", shared->remote,
+                         std::string(shared->param("provider").substr(0, 16)),
+                         event.error().message);
+            respond(net::error_response(event.error()));
+            return;
+          }
+          ingest_and_reply(std::move(*event), respond, event_ack);
+        });
+        if (!posted)
+          respond(net::error_response(Error{Errc::kUnavailable, "busy", std::chrono::seconds(1)}));
+      },
+      config.email.inbound_body_limit, "email");
 
   if (config.slack.configured()) {
     router.add("POST", "/slack/events", [&](net::HttpRequest&& req, net::Respond respond) {
@@ -568,6 +657,10 @@ int main(int argc, char** argv) {
   reject_cmd->add_option("--as", as, "Slack id of the deciding person")->required();
   reject_cmd->add_option("--config,-c", config_path, "Config file");
 
+  auto* tickets_cmd =
+      app.add_subcommand("tickets", "Support conversations and where each one stands");
+  tickets_cmd->add_option("--config,-c", config_path, "Config file");
+
   CLI11_PARSE(app, argc, argv);
   try {
     if (app.got_subcommand(serve_cmd)) return serve(demo ? std::string() : config_path, port_file);
@@ -580,6 +673,7 @@ int main(int argc, char** argv) {
     if (verify_cmd->parsed()) return audit_verify(config_path);
     if (trace_cmd->parsed()) return audit_trace(config_path, trace_id);
     if (list_cmd->parsed()) return approvals_list(config_path, all);
+    if (tickets_cmd->parsed()) return tickets(config_path);
     if (approve_cmd->parsed()) return approvals_decide(config_path, approval_id, "approve", as);
     if (reject_cmd->parsed()) return approvals_decide(config_path, approval_id, "reject", as);
   } catch (const StartupError& e) {

@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "bot/core/action.hpp"
 #include "bot/core/clock.hpp"
@@ -24,6 +25,9 @@ class AgentContext {
   /// {"email","name","company","stage","score","created_at"}.
   [[nodiscard]] virtual std::optional<boost::json::object> find_lead(
       std::string_view email) const = 0;
+  /// Slack user ids of the people holding `role` in the [[people]] directory (config order).
+  [[nodiscard]] virtual std::vector<std::string> slack_ids_with_role(
+      std::string_view role) const = 0;
 };
 
 /// A specialist. @par Thread safety: handle() may be called concurrently from several workers;

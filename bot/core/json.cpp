@@ -43,6 +43,12 @@ std::optional<std::int64_t> get_int(const boost::json::object& obj, std::string_
   return as_int(it->value());
 }
 
+std::optional<bool> get_bool(const boost::json::object& obj, std::string_view key) {
+  auto it = obj.find(key);
+  if (it == obj.end() || !it->value().is_bool()) return std::nullopt;
+  return it->value().get_bool();
+}
+
 std::optional<double> get_number(const boost::json::object& obj, std::string_view key) {
   auto it = obj.find(key);
   if (it == obj.end()) return std::nullopt;

@@ -20,6 +20,8 @@ std::string string_or(const boost::json::object& obj, std::string_view key,
 /// An integer (int64, uint64 in range, or a double with no fraction) at `key`.
 std::optional<std::int64_t> get_int(const boost::json::object& obj, std::string_view key);
 /// A number (any JSON number) at `key`.
+/// The boolean at `key`, or nullopt when absent or not a boolean.
+std::optional<bool> get_bool(const boost::json::object& obj, std::string_view key);
 std::optional<double> get_number(const boost::json::object& obj, std::string_view key);
 /// The object at `key`, or nullptr.
 const boost::json::object* get_object(const boost::json::object& obj, std::string_view key);

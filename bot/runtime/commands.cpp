@@ -2,6 +2,10 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <vector>
+
+#include "bot/store/conversations.hpp"
 #include "bot/store/records.hpp"
 
 namespace steward::runtime {
@@ -42,6 +46,7 @@ std::string command_help() {
   return "*Steward* commands:\n"
          "• `/steward status` — inbox, outbox and approvals at a glance\n"
          "• `/steward approvals` — requests waiting for a decision, with their age\n"
+         "• `/steward tickets` — support conversations and where each one stands\n"
          "• `/steward help` — this message";
 }
 
@@ -84,6 +89,47 @@ Expected<std::string> command_reply(store::Store& store, const Clock& clock,
                            human_age(now - a.created_at), escape(approvers),
                            a.expires_at ? ", expires in " + human_age(a.expires_at - now) : "");
       }
+      return {};
+    });
+    if (!r) return Unexpected(r.error());
+    return out;
+  }
+  if (verb == "tickets") {
+    auto now = to_unix_ms(clock.now());
+    auto r = store.read([&](SQLite::Database& db) -> Expected<void> {
+      auto list = store::list_conversations(db, 200);
+      if (!list) return Unexpected(list.error());
+      // Open first: what still needs someone (no reply yet, or a draft waiting), oldest first.
+      std::vector<store::ConversationRow> open, answered;
+      for (auto& c : *list) (c.status == "replied" ? answered : open).push_back(std::move(c));
+      std::stable_sort(open.begin(), open.end(),
+                       [](const auto& a, const auto& b) { return a.last_in_at < b.last_in_at; });
+      if (open.empty()) {
+        out = answered.empty() ? "No support conversations yet."
+                               : fmt::format(
+                                     "No open tickets :white_check_mark: ({} answered, "
+                                     "waiting on the customer).",
+                                     answered.size());
+        return {};
+      }
+      out = fmt::format("*{} open ticket(s):*", open.size());
+      std::size_t shown = 0;
+      for (const auto& c : open) {
+        if (++shown > 20) {
+          out += fmt::format("\n…and {} more", open.size() - 20);
+          break;
+        }
+        std::string tags = c.topic.empty() ? "" : c.topic;
+        if (!c.urgency.empty() && c.urgency != "normal") tags += ", " + c.urgency + " urgency";
+        if (!c.risk.empty()) tags += ", risk: " + c.risk;
+        out +=
+            fmt::format("\n• `{}` *{}* — {} — {}{} — waiting {}", c.id, escape(c.subject),
+                        escape(c.customer), c.status, tags.empty() ? "" : " (" + escape(tags) + ")",
+                        human_age(now - (c.last_in_at ? c.last_in_at : c.created_at)));
+      }
+      if (!answered.empty())
+        out += fmt::format("\n_{} answered conversation(s) are waiting on the customer._",
+                           answered.size());
       return {};
     });
     if (!r) return Unexpected(r.error());

@@ -89,6 +89,16 @@ class Reader {
     return v;
   }
 
+  bool boolean(const toml::table& t, std::string_view key, bool fallback) {
+    const toml::node* n = t.get(key);
+    if (!n) return fallback;
+    if (!n->is_boolean()) {
+      problem(n, key, "must be true or false");
+      return fallback;
+    }
+    return n->as_boolean()->get();
+  }
+
   std::vector<std::string> strings(const toml::table& t, std::string_view key) {
     std::vector<std::string> out;
     const toml::node* n = t.get(key);
@@ -167,6 +177,7 @@ void finish_defaults(Config& c) {
     if (!d.empty()) c.company.domains.push_back(d);
   }
   for (auto& d : c.company.domains) d = lower(d);
+  if (c.email.reply_domain.empty()) c.email.reply_domain = email_domain(c.email.from);
 }
 
 }  // namespace
@@ -239,21 +250,64 @@ Expected<Config> load_config(const std::filesystem::path& file) {
   }
   if (auto* t = r.table(root, "slack")) {
     r.only(*t, "slack",
-           {"bot_token", "signing_secret", "api_base", "approvals_channel", "sales_channel"});
+           {"bot_token", "signing_secret", "api_base", "approvals_channel", "sales_channel",
+            "support_channel", "escalation_channel"});
     c.slack.bot_token = Secret(r.str(*t, "bot_token", ""));
     c.slack.signing_secret = Secret(r.str(*t, "signing_secret", ""));
     c.slack.api_base = r.str(*t, "api_base", c.slack.api_base);
     c.slack.approvals_channel = r.str(*t, "approvals_channel", c.slack.approvals_channel);
     c.slack.sales_channel = r.str(*t, "sales_channel", c.slack.sales_channel);
+    c.slack.support_channel = r.str(*t, "support_channel", c.slack.support_channel);
+    c.slack.escalation_channel = r.str(*t, "escalation_channel", c.slack.escalation_channel);
     if (r.ok() && c.slack.bot_token.empty() != c.slack.signing_secret.empty())
       r.problem(t, "slack", "set both bot_token and signing_secret, or neither");
   }
   if (auto* t = r.table(root, "email")) {
-    r.only(*t, "email", {"from", "maildir"});
-    c.email.from = r.str(*t, "from", c.email.from);
-    c.email.maildir = r.str(*t, "maildir", c.email.maildir.string());
-    if (r.ok() && email_domain(c.email.from).empty())
+    r.only(*t, "email",
+           {"from", "maildir", "smtp_url", "smtp_username", "smtp_password", "smtp_allow_plain",
+            "smtp_ca_file", "smtp_timeout", "reply_domain", "reply_secret", "inbound_body_limit",
+            "mailgun", "postmark", "sendgrid"});
+    auto& e = c.email;
+    e.from = r.str(*t, "from", e.from);
+    e.maildir = r.str(*t, "maildir", e.maildir.string());
+    if (r.ok() && email_domain(e.from).empty())
       r.problem(t->get("from"), "email.from", "must be an address like \"Name <a@b.example>\"");
+    e.smtp_url = Secret(r.str(*t, "smtp_url", ""));
+    if (r.ok() && !e.smtp_url.empty() && e.smtp_url.reveal().rfind("smtp://", 0) != 0 &&
+        e.smtp_url.reveal().rfind("smtps://", 0) != 0)
+      // The value itself is not echoed: it may carry a password.
+      r.problem(t->get("smtp_url"), "email.smtp_url", "must start with smtp:// or smtps://");
+    e.smtp_username = r.str(*t, "smtp_username", "");
+    e.smtp_password = Secret(r.str(*t, "smtp_password", ""));
+    e.smtp_allow_plain = r.boolean(*t, "smtp_allow_plain", false);
+    e.smtp_ca_file = r.str(*t, "smtp_ca_file", "");
+    e.smtp_timeout = duration_ms(r, *t, "smtp_timeout", e.smtp_timeout);
+    e.reply_domain = lower(r.str(*t, "reply_domain", ""));
+    e.reply_secret = Secret(r.str(*t, "reply_secret", ""));
+    e.inbound_body_limit = static_cast<std::size_t>(
+        r.integer(*t, "inbound_body_limit", 10 << 20, 1024, std::int64_t{64} << 20));
+    if (auto* m = r.table(*t, "mailgun")) {
+      r.only(*m, "email.mailgun", {"signing_key"});
+      e.mailgun.signing_key = Secret(r.str(*m, "signing_key", ""));
+      if (r.ok() && e.mailgun.signing_key.empty())
+        r.problem(m, "email.mailgun.signing_key", "is required (webhooks are always verified)");
+    }
+    if (auto* m = r.table(*t, "postmark")) {
+      r.only(*m, "email.postmark", {"username", "password"});
+      e.postmark.username = r.str(*m, "username", "");
+      e.postmark.password = Secret(r.str(*m, "password", ""));
+      if (r.ok() && (e.postmark.username.empty() || e.postmark.password.empty()))
+        r.problem(m, "email.postmark", "username and password are required (basic auth)");
+    }
+    if (auto* m = r.table(*t, "sendgrid")) {
+      r.only(*m, "email.sendgrid", {"token", "username", "password"});
+      e.sendgrid.token = Secret(r.str(*m, "token", ""));
+      e.sendgrid.username = r.str(*m, "username", "");
+      e.sendgrid.password = Secret(r.str(*m, "password", ""));
+      if (r.ok() && e.sendgrid.token.empty() &&
+          (e.sendgrid.username.empty() || e.sendgrid.password.empty()))
+        r.problem(m, "email.sendgrid", "set token, or username and password (basic auth)");
+    }
   }
   if (const toml::node* n = root.get("people")) {
     if (!n->is_array_of_tables()) {
@@ -326,6 +380,8 @@ Expected<Config> load_config(const std::filesystem::path& file) {
     auto base = c.file.parent_path();
     if (c.store.path.is_relative()) c.store.path = base / c.store.path;
     if (c.email.maildir.is_relative()) c.email.maildir = base / c.email.maildir;
+    if (!c.email.smtp_ca_file.empty() && c.email.smtp_ca_file.is_relative())
+      c.email.smtp_ca_file = base / c.email.smtp_ca_file;
     if (!c.policies.dir.empty() && c.policies.dir.is_relative())
       c.policies.dir = base / c.policies.dir;
   }

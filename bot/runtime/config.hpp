@@ -44,11 +44,35 @@ struct Config {
     std::string api_base = "https://slack.com/api";
     std::string approvals_channel = "approvals";
     std::string sales_channel = "sales";
+    std::string support_channel = "support";         ///< ticket summaries
+    std::string escalation_channel = "escalations";  ///< risk cases, mentioning on-call
     [[nodiscard]] bool configured() const { return !bot_token.empty() && !signing_secret.empty(); }
   } slack;
   struct {
     std::string from = "Steward <steward@demo.example>";
-    std::filesystem::path maildir = "var/mail";
+    std::filesystem::path maildir = "var/mail";  ///< used when smtp_url is not set
+    Secret smtp_url;  ///< "smtp://[user:pass@]host:587" (STARTTLS) or "smtps://host:465"
+    std::string smtp_username;
+    Secret smtp_password;
+    bool smtp_allow_plain = false;       ///< permit no TLS to a non-loopback relay
+    std::filesystem::path smtp_ca_file;  ///< extra trusted CA (PEM)
+    std::chrono::milliseconds smtp_timeout{60000};
+    std::string reply_domain;  ///< reply+token@reply_domain; default: the domain of from
+    Secret reply_secret;       ///< signs reply tokens; empty: no tokens
+    std::size_t inbound_body_limit = 10 << 20;  ///< POST /hooks/email/{provider}
+    struct {
+      Secret signing_key;
+    } mailgun;
+    struct {
+      std::string username;
+      Secret password;
+    } postmark;
+    struct {
+      Secret token;
+      std::string username;
+      Secret password;
+    } sendgrid;
+    [[nodiscard]] bool smtp_configured() const { return !smtp_url.empty(); }
   } email;
   std::vector<Person> people;
   std::vector<FormSection> forms;

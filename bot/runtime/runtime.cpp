@@ -8,6 +8,8 @@
 
 #include "bot/core/json.hpp"
 #include "bot/runtime/commands.hpp"
+#include "bot/runtime/mailroom.hpp"
+#include "bot/store/conversations.hpp"
 
 namespace steward::runtime {
 
@@ -16,7 +18,8 @@ namespace {
 /// Reads for agents go through the store's read connection.
 class StoreAgentContext final : public AgentContext {
  public:
-  StoreAgentContext(store::Store& store, const Clock& clock) : store_(store), clock_(clock) {}
+  StoreAgentContext(store::Store& store, const Clock& clock, const Directory& directory)
+      : store_(store), clock_(clock), directory_(directory) {}
   TimePoint now() const override { return clock_.now(); }
   std::optional<boost::json::object> find_lead(std::string_view email) const override {
     std::optional<boost::json::object> out;
@@ -29,10 +32,18 @@ class StoreAgentContext final : public AgentContext {
     if (!r) spdlog::warn("lead lookup failed: {}", r.error().message);
     return out;
   }
+  std::vector<std::string> slack_ids_with_role(std::string_view role) const override {
+    std::vector<std::string> ids;
+    for (const auto& p : directory_.people())
+      if (!p.slack_id.empty() && std::find(p.roles.begin(), p.roles.end(), role) != p.roles.end())
+        ids.push_back(p.slack_id);
+    return ids;
+  }
 
  private:
   store::Store& store_;
   const Clock& clock_;
+  const Directory& directory_;
 };
 
 Action to_action(const store::ActionRow& row) { return Action{row.kind, row.fields, row.summary}; }
@@ -221,6 +232,42 @@ Expected<void> Runtime::process_event(const Event& event) {
     return w;
   }
 
+  if (kind == "email.received") return process_email(event);
+  return plan_event(event);
+}
+
+Expected<void> Runtime::process_email(const Event& event) {
+  FiledEmail filed;
+  auto w = deps_.store.write([&](store::Tx& tx) -> Expected<void> {
+    auto f = file_inbound_email(tx, event);
+    if (!f) return Unexpected(f.error());
+    filed = *f;
+    if (!filed.auto_reply) return {};
+    // Recorded in its conversation, never answered: answering auto-replies makes mail loops.
+    auto a = tx.audit({"email.auto_reply",
+                       event.id,
+                       "",
+                       "",
+                       event.actor,
+                       {{"conversation_id", filed.conversation_id},
+                        {"reason", json::string_or(event.payload, "auto_reason")}}});
+    if (!a) return Unexpected(a.error());
+    return store::finish_event(tx, event.id, "done", "auto-reply: not answered");
+  });
+  if (!w) return w;
+  if (filed.auto_reply) {
+    deps_.metrics.event_processed(event.kind, "auto_reply");
+    return {};
+  }
+  Event routed = event;
+  routed.payload["conversation_id"] = filed.conversation_id;
+  routed.payload["conversation"] =
+      boost::json::object{{"new", filed.is_new}, {"messages", filed.messages}};
+  return plan_event(routed);
+}
+
+Expected<void> Runtime::plan_event(const Event& event) {
+  const std::string& kind = event.kind;
   auto match = deps_.routing.route(event);
   const Agent* agent = nullptr;
   if (match) {
@@ -239,7 +286,7 @@ Expected<void> Runtime::process_event(const Event& event) {
     return w;
   }
 
-  StoreAgentContext ctx(deps_.store, deps_.clock);
+  StoreAgentContext ctx(deps_.store, deps_.clock, deps_.directory);
   Expected<Plan> plan = fail(Errc::kInternal, "agent did not run");
   try {
     plan = agent->handle(event, ctx);
@@ -298,8 +345,23 @@ Expected<void> Runtime::process_event(const Event& event) {
                          {"notes", run.notes},
                          {"actions", kinds}}});
     if (!pa) return Unexpected(pa.error());
+    if (const auto* ticket = json::get_object(plan->facts, "ticket")) {
+      auto conv = json::string_or(*ticket, "conversation_id");
+      std::string risk;
+      if (auto it = ticket->find("risk"); it != ticket->end() && it->value().is_array())
+        for (const auto& r : it->value().get_array())
+          if (r.is_string()) risk += (risk.empty() ? "" : ",") + std::string(r.get_string());
+      if (!conv.empty()) {
+        auto c = store::classify_conversation(tx, conv, json::string_or(*ticket, "topic"),
+                                              json::string_or(*ticket, "urgency"),
+                                              json::string_or(*ticket, "sentiment"), risk);
+        if (!c && c.error().code != Errc::kNotFound) return c;
+      }
+    }
+    const std::string mail_domain = email_domain(deps_.config.email.from);
     for (std::size_t i = 0; i < plan->actions.size(); ++i) {
-      const Action& action = plan->actions[i];
+      Action& action = plan->actions[i];
+      if (auto r = register_outbound_email(tx, action, event.id, i, mail_domain); !r) return r;
       Decision d = deps_.rights.decide(action, facts);
       store::ActionRow row;
       row.event_id = event.id;

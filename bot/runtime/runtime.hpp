@@ -65,6 +65,10 @@ class Runtime {
   void sweeper_loop();
   std::size_t process_pending_batch();
   Expected<void> process_event(const Event& event);
+  /// email.received: files the message in a conversation, then plans (unless auto-reply).
+  Expected<void> process_email(const Event& event);
+  /// Routes an event to its agent and commits the plan, decisions and approvals.
+  Expected<void> plan_event(const Event& event);
   bool run_one_due_action();
   void execute_claimed(const store::ActionRow& action);
 

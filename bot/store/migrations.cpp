@@ -122,6 +122,41 @@ CREATE TABLE lead_history (
 );
 CREATE INDEX lead_history_email ON lead_history(email);
 )sql",
+    // 2: email conversations (support desk) and the Message-ID → conversation map.
+    R"sql(
+CREATE TABLE conversations (
+  id            TEXT PRIMARY KEY,
+  customer      TEXT NOT NULL,
+  customer_name TEXT NOT NULL,
+  subject       TEXT NOT NULL,
+  topic         TEXT NOT NULL DEFAULT '',
+  urgency       TEXT NOT NULL DEFAULT '',
+  sentiment     TEXT NOT NULL DEFAULT '',
+  risk          TEXT NOT NULL DEFAULT '',
+  messages      INTEGER NOT NULL DEFAULT 0,
+  last_in_at    INTEGER NOT NULL DEFAULT 0,
+  created_at    INTEGER NOT NULL,
+  updated_at    INTEGER NOT NULL
+);
+CREATE INDEX conversations_updated ON conversations(updated_at);
+CREATE TABLE email_messages (
+  id              INTEGER PRIMARY KEY,
+  message_id      TEXT NOT NULL,
+  conversation_id TEXT NOT NULL REFERENCES conversations(id),
+  direction       TEXT NOT NULL,
+  event_id        TEXT NOT NULL DEFAULT '',
+  action_id       TEXT NOT NULL DEFAULT '',
+  sender          TEXT NOT NULL,
+  subject         TEXT NOT NULL,
+  auto_reply      INTEGER NOT NULL DEFAULT 0,
+  at              INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX email_messages_mid ON email_messages(message_id) WHERE message_id <> '';
+CREATE INDEX email_messages_event ON email_messages(event_id) WHERE event_id <> '';
+CREATE INDEX email_messages_conv ON email_messages(conversation_id, at);
+ALTER TABLE actions ADD COLUMN conversation_id TEXT NOT NULL DEFAULT '';
+CREATE INDEX actions_conversation ON actions(conversation_id) WHERE conversation_id <> '';
+)sql",
 };
 
 }  // namespace

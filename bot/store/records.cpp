@@ -8,19 +8,14 @@
 #include <cctype>
 
 #include "bot/core/json.hpp"
+#include "bot/store/sql_util.hpp"
 
 namespace steward::store {
 
-namespace {
+using detail::col_text;
+using detail::guarded;
 
-template <class F>
-auto guarded(std::string_view what, F&& f) -> decltype(f()) {
-  try {
-    return f();
-  } catch (const std::exception& e) {
-    return fail(Errc::kInternal, std::string(what) + ": " + e.what());
-  }
-}
+namespace {
 
 boost::json::object parse_obj(const std::string& text) {
   boost::system::error_code ec;
@@ -34,11 +29,6 @@ std::string lower(std::string_view s) {
   std::transform(out.begin(), out.end(), out.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return out;
-}
-
-std::string col_text(SQLite::Statement& q, int i) {
-  auto c = q.getColumn(i);
-  return c.isNull() ? std::string() : c.getString();
 }
 
 }  // namespace
@@ -194,8 +184,8 @@ Expected<void> insert_action(Tx& tx, ActionRow& a) {
         tx.db(),
         "INSERT OR IGNORE INTO actions(id, event_id, run_id, kind, fields, summary, "
         "idempotency_key, origin, verdict, rule, status, attempts, max_attempts, "
-        "next_attempt_at, created_at, updated_at) "
-        "VALUES (?,?,?,?,?,?,?,?,?,?,?,0,?,?,?,?)");
+        "next_attempt_at, created_at, updated_at, conversation_id) "
+        "VALUES (?,?,?,?,?,?,?,?,?,?,?,0,?,?,?,?,?)");
     q.bind(1, a.id);
     q.bind(2, a.event_id);
     q.bind(3, a.run_id);
@@ -211,6 +201,8 @@ Expected<void> insert_action(Tx& tx, ActionRow& a) {
     q.bind(13, a.next_attempt_at);
     q.bind(14, a.created_at);
     q.bind(15, a.updated_at);
+    // Indexed copy of the field so a conversation's replies are found without a scan.
+    q.bind(16, json::string_or(a.fields, "conversation_id"));
     if (q.exec() == 0)
       return fail(Errc::kConflict,
                   "an action with idempotency key '" + a.idempotency_key + "' already exists");

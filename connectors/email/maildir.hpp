@@ -11,6 +11,7 @@
 #include "bot/core/clock.hpp"
 #include "bot/core/executor.hpp"
 #include "bot/core/expected.hpp"
+#include "connectors/email/reply_token.hpp"
 
 namespace steward::email {
 
@@ -18,6 +19,7 @@ struct MaildirOptions {
   std::filesystem::path dir = "var/mail";
   std::string from;               ///< "Name <addr>" or addr
   std::string message_id_domain;  ///< default: domain of from
+  ReplyTokenConfig reply;         ///< signed Reply-To for mail in a conversation
 };
 
 /// Executes `email.send` actions by writing `<dir>/new/<safe_key(key)>.eml` (see

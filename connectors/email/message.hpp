@@ -1,6 +1,7 @@
 #pragma once
-// Pure RFC 5322 / MIME composition of an `email.send` action. Shared by the maildir writer and
-// (later) SMTP submission. No I/O; thread-safe; never throws.
+// RFC 5322 / MIME composition of an `email.send` action with GMime (RFC 2047 words,
+// quoted-printable, folding and the multipart structure are GMime's). Shared by the maildir
+// writer and SMTP submission. No I/O; thread-safe; never throws.
 
 #include <boost/json/object.hpp>
 #include <optional>
@@ -10,6 +11,7 @@
 
 #include "bot/core/clock.hpp"
 #include "bot/core/expected.hpp"
+#include "connectors/email/reply_token.hpp"
 
 namespace steward::email {
 
@@ -28,21 +30,10 @@ bool is_email_address(std::string_view text);
 /// not valid or the text contains CR/LF or other control characters.
 [[nodiscard]] Expected<Mailbox> parse_mailbox(std::string_view text);
 
-/// The header form of a mailbox: the display name as-is when it is plain ASCII words, as a
-/// quoted string when it holds specials, as RFC 2047 encoded-words when it is not ASCII.
+/// The header form of a mailbox (GMime's): the display name as-is when it is plain ASCII
+/// words, as a quoted string when it holds specials, as UTF-8 RFC 2047 encoded-words when it
+/// is not ASCII.
 std::string format_mailbox(const Mailbox& mailbox);
-
-/// RFC 2047 "B" encoded-words for UTF-8 `text`: "=?UTF-8?B?…?=", each word at most 64
-/// characters (39 bytes of text), never splitting a UTF-8 sequence. Words are meant to be
-/// joined by folding white space, which decoders drop between adjacent encoded-words.
-std::vector<std::string> encode_words(std::string_view text);
-
-/// Quoted-printable (RFC 2045 §6.7) of UTF-8 text. Every line break of the input (LF, CRLF or
-/// a lone CR) becomes CRLF; encoded lines are at most 76 characters (soft breaks "=").
-/// '=' and non-ASCII bytes are =XX-encoded, as are white space at the end of a line and a '.'
-/// at the start of one (so SMTP dot-stuffing never matters). The result has no trailing CRLF
-/// unless the input ended with a line break.
-std::string encode_quoted_printable(std::string_view text);
 
 /// RFC 5322 date-time in UTC, e.g. "Tue, 03 Nov 2026 14:05:00 +0000" (locale-independent).
 std::string rfc5322_date(TimePoint t);
@@ -59,6 +50,7 @@ struct ComposeContext {
   std::string message_id_domain;  ///< empty: the domain of `from`
   std::string idempotency_key;    ///< becomes Message-ID <safe_key@domain> and X-Steward-Action
   TimePoint date{};
+  ReplyTokenConfig reply;  ///< when enabled(), mail with a conversation_id gets a token
 };
 
 /// A rendered message.
@@ -68,15 +60,25 @@ struct ComposedEmail {
   std::string data;                     ///< the whole message, CRLF line endings
 };
 
-/// Renders the `email.send` fields {to (required address or "Name <addr>"), subject (required,
-/// non-empty), text (required, non-empty), html, in_reply_to (Message-ID, with or without <>),
-/// reply_to, cc (string with commas, or array of strings)} as an RFC 5322 message:
-/// Date, From, To, Cc, Reply-To, Subject (RFC 2047 when not plain ASCII; folded), Message-ID,
-/// In-Reply-To + References, MIME-Version, Content-Type text/plain; charset=UTF-8 with
-/// quoted-printable, or multipart/alternative (text part first, then html) when html is given,
-/// and X-Steward-Action. Errors: kPermanent for a missing/ill-typed/invalid field and for CR or
-/// LF inside any header value ("header injection"); kInternal when `from`, the Message-ID
-/// domain or the key are unusable (configuration).
+/// Renders the `email.send` fields with GMime as an RFC 5322 message (CRLF line endings):
+///  - to (required; "addr" or "Name <addr>"), cc (string with commas, or array of strings)
+///  - subject (required, non-empty; RFC 2047 encoded-words in UTF-8 when not plain ASCII)
+///  - text (required, non-empty), html (optional; default: the text HTML-escaped, blank lines
+///    make paragraphs, single line breaks become <br>)
+///  - reply_to, in_reply_to (a Message-ID with or without <>), references (array of Message-IDs
+///    or one space-separated string), message_id (explicit "<left@domain>", with or without
+///    <>; it must be a valid Message-ID), conversation_id ([A-Za-z0-9_-], at most 128)
+/// Headers: Date, From, To, Cc, Reply-To (the signed reply+token address of conversation_id
+/// when ctx.reply.enabled(), else the reply_to field), Subject, Message-ID (message_id, else
+/// <safe_key(idempotency_key)@domain>), In-Reply-To, References (references then in_reply_to,
+/// RFC 5322 §3.6.4, duplicates dropped), MIME-Version, Auto-Submitted: auto-generated,
+/// X-Steward-Action (the key) and X-Steward-Conversation. Body: always multipart/alternative
+/// with text/plain then text/html, both charset=UTF-8, quoted-printable; line breaks of the
+/// input (LF, CRLF, lone CR) become CRLF; a body's text is exact (the CRLF before a boundary
+/// delimiter belongs to the delimiter).
+/// Errors: kPermanent for a missing/ill-typed/invalid field and for CR or LF inside any header
+/// value ("header injection"); kInternal when `from`, the Message-ID domain, the key or the
+/// reply-token domain are unusable (configuration). Thread-safe (calls ensure_gmime()).
 [[nodiscard]] Expected<ComposedEmail> compose_email(const boost::json::object& fields,
                                                     const ComposeContext& ctx);
 

@@ -28,6 +28,7 @@ struct FakeContext final : AgentContext {
     if (it == leads.end()) return std::nullopt;
     return it->second;
   }
+  std::vector<std::string> slack_ids_with_role(std::string_view) const override { return {}; }
 };
 
 LeadQualifier make_agent() {

@@ -1,0 +1,176 @@
+#include "bot/store/conversations.hpp"
+
+#include <SQLiteCpp/SQLiteCpp.h>
+
+#include "bot/store/sql_util.hpp"
+
+namespace steward::store {
+
+using detail::col_text;
+using detail::guarded;
+
+namespace {
+
+// Status is derived, not stored: it can never drift from what the outbox actually did.
+constexpr const char* kSelect =
+    "SELECT c.id, c.customer, c.customer_name, c.subject, c.topic, c.urgency, c.sentiment, "
+    "c.risk, c.messages, c.last_in_at, c.created_at, c.updated_at, "
+    "(SELECT COUNT(*) FROM actions a WHERE a.conversation_id = c.id AND a.kind = 'email.send' "
+    "  AND a.status = 'awaiting_approval'), "
+    "(SELECT COUNT(*) FROM actions a WHERE a.conversation_id = c.id AND a.kind = 'email.send' "
+    "  AND a.status IN ('pending', 'running')), "
+    "(SELECT COALESCE(MAX(a.updated_at), 0) FROM actions a WHERE a.conversation_id = c.id "
+    "  AND a.kind = 'email.send' AND a.status = 'done') "
+    "FROM conversations c ";
+
+ConversationRow read_row(SQLite::Statement& q) {
+  ConversationRow r;
+  r.id = col_text(q, 0);
+  r.customer = col_text(q, 1);
+  r.customer_name = col_text(q, 2);
+  r.subject = col_text(q, 3);
+  r.topic = col_text(q, 4);
+  r.urgency = col_text(q, 5);
+  r.sentiment = col_text(q, 6);
+  r.risk = col_text(q, 7);
+  r.messages = q.getColumn(8).getInt();
+  r.last_in_at = q.getColumn(9).getInt64();
+  r.created_at = q.getColumn(10).getInt64();
+  r.updated_at = q.getColumn(11).getInt64();
+  auto awaiting = q.getColumn(12).getInt64();
+  auto sending = q.getColumn(13).getInt64();
+  r.last_sent_at = q.getColumn(14).getInt64();
+  if (awaiting > 0)
+    r.status = "awaiting approval";
+  else if (sending > 0)
+    r.status = "sending";
+  else if (r.last_sent_at > 0 && r.last_sent_at >= r.last_in_at)
+    r.status = "replied";
+  else
+    r.status = "needs reply";
+  return r;
+}
+
+Expected<std::optional<std::string>> single_text(SQLite::Database& db, const char* sql,
+                                                 std::string_view arg, const char* what) {
+  return guarded(what, [&]() -> Expected<std::optional<std::string>> {
+    SQLite::Statement q(db, sql);
+    q.bind(1, std::string(arg));
+    if (!q.executeStep()) return std::optional<std::string>{};
+    return std::optional<std::string>(col_text(q, 0));
+  });
+}
+
+}  // namespace
+
+Expected<void> insert_conversation(Tx& tx, ConversationRow& row) {
+  return guarded("conversation insert", [&]() -> Expected<void> {
+    if (row.id.empty()) row.id = new_id("cv");
+    row.created_at = row.updated_at = tx.now_ms();
+    SQLite::Statement q(tx.db(),
+                        "INSERT INTO conversations(id, customer, customer_name, subject, topic, "
+                        "urgency, sentiment, risk, messages, last_in_at, created_at, updated_at) "
+                        "VALUES (?,?,?,?,?,?,?,?,0,0,?,?)");
+    q.bind(1, row.id);
+    q.bind(2, row.customer);
+    q.bind(3, row.customer_name);
+    q.bind(4, row.subject);
+    q.bind(5, row.topic);
+    q.bind(6, row.urgency);
+    q.bind(7, row.sentiment);
+    q.bind(8, row.risk);
+    q.bind(9, row.created_at);
+    q.bind(10, row.updated_at);
+    q.exec();
+    return {};
+  });
+}
+
+Expected<std::optional<ConversationRow>> get_conversation(SQLite::Database& db,
+                                                          std::string_view id) {
+  return guarded("conversation read", [&]() -> Expected<std::optional<ConversationRow>> {
+    SQLite::Statement q(db, std::string(kSelect) + "WHERE c.id = ?");
+    q.bind(1, std::string(id));
+    if (!q.executeStep()) return std::optional<ConversationRow>{};
+    return std::optional<ConversationRow>(read_row(q));
+  });
+}
+
+Expected<bool> record_email_message(Tx& tx, const EmailMessageRow& row) {
+  return guarded("email message insert", [&]() -> Expected<bool> {
+    const auto now = tx.now_ms();
+    SQLite::Statement q(tx.db(),
+                        "INSERT OR IGNORE INTO email_messages(message_id, conversation_id, "
+                        "direction, event_id, action_id, sender, subject, auto_reply, at) "
+                        "VALUES (?,?,?,?,?,?,?,?,?)");
+    q.bind(1, row.message_id);
+    q.bind(2, row.conversation_id);
+    q.bind(3, row.direction);
+    q.bind(4, row.event_id);
+    q.bind(5, row.action_id);
+    q.bind(6, row.sender);
+    q.bind(7, row.subject);
+    q.bind(8, row.auto_reply ? 1 : 0);
+    q.bind(9, now);
+    if (q.exec() == 0) return false;
+    const bool customer_turn = row.direction == "in" && !row.auto_reply;
+    SQLite::Statement u(tx.db(),
+                        "UPDATE conversations SET messages = messages + ?, updated_at = ?, "
+                        "last_in_at = CASE WHEN ? THEN ? ELSE last_in_at END WHERE id = ?");
+    u.bind(1, row.direction == "in" ? 1 : 0);
+    u.bind(2, now);
+    u.bind(3, customer_turn ? 1 : 0);
+    u.bind(4, now);
+    u.bind(5, row.conversation_id);
+    if (u.exec() == 0)
+      return fail(Errc::kNotFound, "conversation '" + row.conversation_id + "' does not exist");
+    return true;
+  });
+}
+
+Expected<std::optional<std::string>> conversation_of_message(SQLite::Database& db,
+                                                             std::string_view message_id) {
+  if (message_id.empty()) return std::optional<std::string>{};
+  return single_text(db, "SELECT conversation_id FROM email_messages WHERE message_id = ?",
+                     message_id, "message lookup");
+}
+
+Expected<std::optional<std::string>> conversation_of_event(SQLite::Database& db,
+                                                           std::string_view event_id) {
+  if (event_id.empty()) return std::optional<std::string>{};
+  return single_text(db,
+                     "SELECT conversation_id FROM email_messages WHERE event_id = ? "
+                     "AND direction = 'in' LIMIT 1",
+                     event_id, "message lookup");
+}
+
+Expected<void> classify_conversation(Tx& tx, std::string_view id, std::string_view topic,
+                                     std::string_view urgency, std::string_view sentiment,
+                                     std::string_view risk) {
+  return guarded("conversation update", [&]() -> Expected<void> {
+    SQLite::Statement q(tx.db(),
+                        "UPDATE conversations SET topic = ?, urgency = ?, sentiment = ?, "
+                        "risk = ?, updated_at = ? WHERE id = ?");
+    q.bind(1, std::string(topic));
+    q.bind(2, std::string(urgency));
+    q.bind(3, std::string(sentiment));
+    q.bind(4, std::string(risk));
+    q.bind(5, tx.now_ms());
+    q.bind(6, std::string(id));
+    if (q.exec() == 0)
+      return fail(Errc::kNotFound, "conversation '" + std::string(id) + "' does not exist");
+    return {};
+  });
+}
+
+Expected<std::vector<ConversationRow>> list_conversations(SQLite::Database& db, int limit) {
+  return guarded("conversation list", [&]() -> Expected<std::vector<ConversationRow>> {
+    SQLite::Statement q(db, std::string(kSelect) + "ORDER BY c.updated_at DESC, c.id LIMIT ?");
+    q.bind(1, limit);
+    std::vector<ConversationRow> out;
+    while (q.executeStep()) out.push_back(read_row(q));
+    return out;
+  });
+}
+
+}  // namespace steward::store

@@ -1,0 +1,120 @@
+#pragma once
+// `POST /hooks/email/{provider}`: verifies and normalises inbound mail from Mailgun, Postmark
+// and SendGrid Inbound Parse into one `email.received` Event.
+
+#include <chrono>
+#include <deque>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_set>
+#include <vector>
+
+#include "bot/core/clock.hpp"
+#include "bot/core/event.hpp"
+#include "bot/core/expected.hpp"
+#include "bot/core/secret.hpp"
+#include "bot/net/http_types.hpp"
+#include "connectors/email/reply_token.hpp"
+
+namespace steward::email {
+
+/// `[email.mailgun]`, `[email.postmark]`, `[email.sendgrid]` and the reply-token settings.
+/// A provider whose credentials are all empty is not configured (its route answers 404).
+struct InboundConfig {
+  struct {
+    Secret signing_key;  ///< HTTP webhook signing key
+  } mailgun;
+  struct {
+    std::string username;  ///< HTTP Basic credentials put in the webhook URL at Postmark
+    Secret password;
+  } postmark;
+  struct {
+    Secret token;  ///< "?token=…" in the Parse URL; and/or Basic credentials
+    std::string username;
+    Secret password;
+  } sendgrid;
+  std::chrono::seconds max_age{300};  ///< Mailgun timestamp window (either direction)
+  ReplyTokenConfig reply;
+};
+
+/// One received message, provider-neutral. Addresses are lower-cased addr-specs.
+struct InboundEmail {
+  std::string provider;         ///< "mailgun" | "postmark" | "sendgrid"
+  std::string from;             ///< From address
+  std::string from_name;        ///< display name (decoded UTF-8), may be empty
+  std::string envelope_from;    ///< SMTP MAIL FROM when the provider gives it ("" = bounce)
+  std::vector<std::string> to;  ///< To addresses plus envelope recipients, deduplicated
+  std::vector<std::string> cc;
+  std::string subject;                  ///< decoded UTF-8
+  std::string text;                     ///< plain text with the quoted reply and signature stripped
+  std::string message_id;               ///< without <>; may be empty when the mail had none
+  std::string in_reply_to;              ///< without <>
+  std::vector<std::string> references;  ///< without <>, in header order
+  std::optional<std::string> conversation_id;  ///< from a verified reply token
+  bool auto_reply = false;  ///< RFC 3834 Auto-Submitted, Precedence bulk/list/junk, bounces…
+  std::string auto_reason;  ///< why auto_reply is set, e.g. "Auto-Submitted: auto-replied"
+  int attachments = 0;
+};
+
+/// The Event for a message: kind "email.received", source "email", actor = from,
+/// dedupe_key "email:<message_id>" (or "email:<provider>:<sha256 of from+subject+text>" when
+/// there is no Message-ID), payload {provider, from, from_name, to[], cc[], subject, text,
+/// message_id, in_reply_to, references[], conversation_id (only when verified), auto_reply,
+/// auto_reason, attachments}.
+Event to_event(const InboundEmail& mail, TimePoint received_at);
+
+/// Removes the quoted part of a reply: lines starting with '>', an "On … wrote:" line (also
+/// when wrapped over two lines) and everything after it, "-----Original Message-----" blocks,
+/// and a signature after a "-- " line. Line endings normalised to "\n"; trailing blank lines
+/// dropped. Returns the input trimmed when nothing is quoted. Pure.
+std::string strip_quoted_reply(std::string_view text);
+
+/// RFC 3834 loop protection on a header list (name compare case-insensitive): Auto-Submitted
+/// other than "no", Precedence bulk/list/junk/auto_reply, X-Autoreply/X-Autorespond, or an
+/// envelope sender / From of mailer-daemon or postmaster. Returns the reason, or nullopt.
+std::optional<std::string> auto_reply_reason(
+    const std::vector<std::pair<std::string, std::string>>& headers, std::string_view from,
+    std::string_view envelope_from);
+
+/// Inbound side of the email connector.
+/// @par Thread safety: handle() may run concurrently (the replay cache is locked).
+/// @par Blocking: none beyond parsing one body.
+class EmailInbound {
+ public:
+  /// `clock` must outlive this object.
+  EmailInbound(InboundConfig config, const Clock& clock);
+
+  /// request.param("provider") selects the provider. Checks, in this order:
+  ///  1. a known and configured provider, else kNotFound "unknown email provider 'x'";
+  ///  2. authentication before parsing the mail — Postmark: Basic auth; SendGrid: the
+  ///     `token` query parameter or Basic auth; Mailgun: HMAC-SHA256(signing key,
+  ///     timestamp + token) == signature (hex), timestamp within max_age, token not seen
+  ///     before (replay) — else kUnauthenticated with a reason that never contains a secret;
+  ///  3. the content type the provider uses (Mailgun: urlencoded or multipart/form-data,
+  ///     Postmark: application/json, SendGrid: multipart/form-data), else kUnsupportedMedia;
+  ///  4. parsing, else kInvalidInput naming what is missing or malformed (no sender, bad JSON,
+  ///     broken multipart…).
+  /// A reply token among the recipients that fails verification is ignored (logged), not an
+  /// error. The Event's received_at is the request's.
+  [[nodiscard]] Expected<Event> handle(const net::HttpRequest& request);
+
+  /// Lower-level parse of one provider body (authentication NOT checked). Used by tests and
+  /// fuzzers. Errors: kUnsupportedMedia, kInvalidInput as above.
+  [[nodiscard]] Expected<InboundEmail> parse(std::string_view provider,
+                                             std::string_view content_type,
+                                             std::string_view body) const;
+
+  /// Whether a provider has credentials configured.
+  [[nodiscard]] bool configured(std::string_view provider) const;
+
+ private:
+  InboundConfig config_;
+  const Clock& clock_;
+  std::mutex replay_mutex_;
+  std::unordered_set<std::string> seen_tokens_;
+  std::deque<std::pair<std::int64_t, std::string>> token_order_;  ///< (unix ms, token)
+};
+
+}  // namespace steward::email
