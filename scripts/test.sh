@@ -4,7 +4,7 @@
 #   QUICK=1 scripts/test.sh   skips the sanitizer pass.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/install-deps.sh
+STEWARD_NPM=1 scripts/install-deps.sh
 scripts/check-includes.sh
 BUILD_DIR=build BUILD_TYPE=RelWithDebInfo scripts/build.sh
 echo "+ ctest (build)"

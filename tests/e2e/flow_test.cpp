@@ -10,11 +10,16 @@
 
 #include "connectors/common/crypto.hpp"
 #include "connectors/common/form.hpp"
+#include "tests/e2e/e2e_util.hpp"
 #include "tests/fakes/fake_slack.hpp"
 #include "tests/support/process.hpp"
 
 namespace fs = std::filesystem;
 using namespace steward;
+using steward::e2e::count_files;
+using steward::e2e::find_button_value;
+using steward::e2e::now_ts;
+using steward::e2e::str;
 using steward::testing::Child;
 using steward::testing::eventually;
 using steward::testing::TempDir;
@@ -26,47 +31,12 @@ constexpr const char* kFormSecret = "e2e-form-secret";
 constexpr const char* kToken = "xoxb-e2e-token";
 
 std::string form_signature(const std::string& body) {
-  return "sha256=" + connectors::base64_encode(connectors::hmac_sha256(kFormSecret, body));
+  return e2e::form_signature(kFormSecret, body);
 }
 
 std::string slack_signature(const std::string& ts, const std::string& body,
                             const std::string& secret = kSigning) {
-  return "v0=" + connectors::to_hex(connectors::hmac_sha256(secret, "v0:" + ts + ":" + body));
-}
-
-std::string now_ts(long offset = 0) { return std::to_string(std::time(nullptr) + offset); }
-
-/// Finds the `value` of the first button with `action_id` anywhere in a JSON tree.
-std::string find_button_value(const boost::json::value& v, std::string_view action_id) {
-  if (v.is_object()) {
-    const auto& o = v.get_object();
-    if (auto it = o.find("action_id");
-        it != o.end() && it->value().is_string() && it->value().get_string() == action_id) {
-      if (auto val = o.find("value"); val != o.end() && val->value().is_string())
-        return std::string(val->value().get_string());
-    }
-    for (const auto& kv : o)
-      if (auto s = find_button_value(kv.value(), action_id); !s.empty()) return s;
-  } else if (v.is_array()) {
-    for (const auto& e : v.get_array())
-      if (auto s = find_button_value(e, action_id); !s.empty()) return s;
-  }
-  return {};
-}
-
-std::string str(const boost::json::value& body, std::string_view key) {
-  if (!body.is_object()) return {};
-  auto it = body.get_object().find(key);
-  if (it == body.get_object().end() || !it->value().is_string()) return {};
-  return std::string(it->value().get_string());
-}
-
-std::size_t count_files(const fs::path& dir) {
-  std::error_code ec;
-  if (!fs::exists(dir, ec)) return 0;
-  std::size_t n = 0;
-  for (const auto& e : fs::directory_iterator(dir, ec)) n += e.is_regular_file() ? 1 : 0;
-  return n;
+  return e2e::slack_signature(secret, ts, body);
 }
 
 class Steward : public ::testing::Test {
@@ -430,8 +400,9 @@ TEST_F(Steward, SlackFailuresAreRetriedThenDeadLetteredWithAnAlert) {
     for (auto& c : posts_to(channel)) n += c.fault.empty() ? 1 : 0;
     return n;
   };
-  ASSERT_TRUE(eventually([&] { return delivered("C_APPROVALS") == 1 && delivered("C_SALES") == 1; }))
-      << steward::testing::slurp(dir_.path() / "steward.log");
+  ASSERT_TRUE(eventually([&] {
+    return delivered("C_APPROVALS") == 1 && delivered("C_SALES") == 1;
+  })) << steward::testing::slurp(dir_.path() / "steward.log");
   auto calls = slack_->calls("chat.postMessage");
   ASSERT_EQ(calls.size(), 3u);
   EXPECT_EQ(calls.front().fault, "429");
@@ -448,9 +419,9 @@ TEST_F(Steward, SlackFailuresAreRetriedThenDeadLetteredWithAnAlert) {
   down.kind = fakes::FaultKind::k500;
   down.count = 3;
   slack_->set_fault("response", down);
-  ASSERT_EQ(click("U_SAM", id, "approval.approve", "1700000000.000100", "sam-x", "1700000009.1")
-                ->status,
-            200);
+  ASSERT_EQ(
+      click("U_SAM", id, "approval.approve", "1700000000.000100", "sam-x", "1700000009.1")->status,
+      200);
   auto alerts = [&] {
     std::size_t n = 0;
     for (auto& c : posts_to("C_APPROVALS"))

@@ -380,3 +380,104 @@ TEST(EmailDomain, Cases) {
 
 }  // namespace
 }  // namespace steward::runtime
+
+namespace steward::runtime {
+namespace {
+
+class EmailConfigTest : public ::testing::Test {
+ protected:
+  std::filesystem::path write(const std::string& body) {
+    auto p = dir_.path() / "steward.toml";
+    std::ofstream(p) << body;
+    return p;
+  }
+  store::test::TempDir dir_;
+};
+
+TEST_F(EmailConfigTest, SmtpInboundAndReplySettings) {
+  ScopedEnv pass("T_SMTP_PASS", "s3cret-pass");
+  ScopedEnv key("T_MG_KEY", "mg-key");
+  auto c = load_config(write(R"([email]
+from = "Acme <support@acme.example>"
+smtp_url = "smtps://mail.acme.example:465"
+smtp_username = "steward"
+smtp_password = "${T_SMTP_PASS}"
+smtp_allow_plain = true
+smtp_ca_file = "ca.pem"
+smtp_timeout = "15s"
+reply_secret = "rs"
+inbound_body_limit = 2048
+[email.mailgun]
+signing_key = "${T_MG_KEY}"
+[email.postmark]
+username = "pm"
+password = "pw"
+[email.sendgrid]
+token = "tok"
+[slack]
+support_channel = "C_SUP"
+escalation_channel = "C_ESC"
+)"));
+  ASSERT_TRUE(c) << c.error().message;
+  EXPECT_TRUE(c->email.smtp_configured());
+  EXPECT_EQ(c->email.smtp_url.reveal(), "smtps://mail.acme.example:465");
+  EXPECT_EQ(c->email.smtp_password.reveal(), "s3cret-pass");
+  EXPECT_TRUE(c->email.smtp_allow_plain);
+  EXPECT_EQ(c->email.smtp_ca_file, dir_.path() / "ca.pem");
+  EXPECT_EQ(c->email.smtp_timeout, 15s);
+  EXPECT_EQ(c->email.reply_domain, "acme.example") << "defaults to the domain of from";
+  EXPECT_EQ(c->email.reply_secret.reveal(), "rs");
+  EXPECT_EQ(c->email.inbound_body_limit, 2048u);
+  EXPECT_EQ(c->email.mailgun.signing_key.reveal(), "mg-key");
+  EXPECT_EQ(c->email.postmark.username, "pm");
+  EXPECT_EQ(c->email.sendgrid.token.reveal(), "tok");
+  EXPECT_EQ(c->slack.support_channel, "C_SUP");
+  EXPECT_EQ(c->slack.escalation_channel, "C_ESC");
+}
+
+TEST_F(EmailConfigTest, ProblemsNameTheKeyButNeverTheSecret) {
+  auto bad_scheme = load_config(write("[email]\nsmtp_url = \"http://u:hunter2@x:25\"\n"));
+  ASSERT_FALSE(bad_scheme);
+  EXPECT_NE(bad_scheme.error().message.find(":2: key 'email.smtp_url'"), std::string::npos)
+      << bad_scheme.error().message;
+  EXPECT_EQ(bad_scheme.error().message.find("hunter2"), std::string::npos);
+
+  auto no_key = load_config(write("[email.mailgun]\n"));
+  ASSERT_FALSE(no_key);
+  EXPECT_NE(no_key.error().message.find("signing_key"), std::string::npos);
+
+  auto half = load_config(write("[email.postmark]\nusername = \"pm\"\n"));
+  ASSERT_FALSE(half);
+  EXPECT_NE(half.error().message.find("email.postmark"), std::string::npos);
+
+  auto sg = load_config(write("[email.sendgrid]\nusername = \"u\"\n"));
+  ASSERT_FALSE(sg);
+
+  auto flag = load_config(write("[email]\nsmtp_allow_plain = \"yes\"\n"));
+  ASSERT_FALSE(flag);
+  EXPECT_NE(flag.error().message.find("must be true or false"), std::string::npos);
+
+  auto unknown = load_config(write("[email.mailgun]\nsigning_key = \"k\"\napi_key = \"x\"\n"));
+  ASSERT_FALSE(unknown);
+  EXPECT_NE(unknown.error().message.find("email.mailgun.api_key"), std::string::npos)
+      << unknown.error().message;
+}
+
+TEST_F(EmailConfigTest, TheShippedExampleLoads) {
+  ScopedEnv a("SLACK_BOT_TOKEN", "xoxb-1");
+  ScopedEnv b("SLACK_SIGNING_SECRET", "s");
+  ScopedEnv c("SMTP_PASSWORD", "p");
+  ScopedEnv d("STEWARD_REPLY_SECRET", "r");
+  ScopedEnv e("MAILGUN_SIGNING_KEY", "k");
+  ScopedEnv f("POSTMARK_INBOUND_PASSWORD", "p");
+  ScopedEnv g("SENDGRID_PARSE_TOKEN", "t");
+  ScopedEnv h("WEBSITE_FORM_SECRET", "w");
+  ScopedEnv i("TYPEFORM_SECRET", "t");
+  auto cfg = load_config(STEWARD_SOURCE_DIR "/steward.example.toml");
+  ASSERT_TRUE(cfg) << cfg.error().message;
+  EXPECT_TRUE(cfg->email.smtp_configured());
+  EXPECT_EQ(cfg->email.reply_domain, "in.acme.example");
+}
+
+}  // namespace
+}  // namespace steward::runtime

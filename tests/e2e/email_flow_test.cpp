@@ -1,0 +1,493 @@
+// End to end with mail: the real steward binary, the fake Slack Web API and a real SMTP server
+// (npm smtp-server with STARTTLS and AUTH). Inbound mail arrives as the providers post it.
+
+#include <gtest/gtest.h>
+#include <httplib.h>
+
+#include <boost/json.hpp>
+#include <filesystem>
+#include <fstream>
+
+#include "connectors/common/crypto.hpp"
+#include "connectors/common/form.hpp"
+#include "tests/e2e/e2e_util.hpp"
+#include "tests/fakes/fake_slack.hpp"
+#include "tests/support/process.hpp"
+#include "tests/support/smtp_fake.hpp"
+
+namespace fs = std::filesystem;
+using namespace steward;
+using steward::e2e::find_button_value;
+using steward::e2e::str;
+using steward::testing::Child;
+using steward::testing::eventually;
+using steward::testing::jstr;
+using steward::testing::slurp;
+using steward::testing::TempDir;
+
+namespace {
+
+constexpr const char* kSigning = "mail-e2e-signing-secret";
+constexpr const char* kToken = "xoxb-mail-e2e-token";
+constexpr const char* kFormSecret = "mail-e2e-form-secret";
+constexpr const char* kSmtpPassword = "smtp-pass-Zq8";
+constexpr const char* kPostmarkPassword = "postmark-pass-K2w";
+constexpr const char* kMailgunKey = "key-mailgun-e2e-3f9a";
+constexpr const char* kSendgridToken = "sg-token-e2e-77x";
+constexpr const char* kReplySecret = "reply-secret-e2e-5b1";
+
+std::string basic(const std::string& user, const std::string& pass) {
+  return "Basic " + connectors::base64_encode(user + ":" + pass);
+}
+
+class MailFlow : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto cert = steward::testing::make_test_cert(dir_.path());
+    ASSERT_TRUE(cert.error.empty()) << cert.error;
+    smtp_ = std::make_unique<steward::testing::SmtpFake>(
+        dir_.path(), steward::testing::SmtpFakeOptions{cert.cert, cert.key,
+                                                       std::string("steward:") + kSmtpPassword});
+    ASSERT_TRUE(smtp_->ok()) << smtp_->error();
+    fakes::FakeSlackOptions fo;
+    fo.token = kToken;
+    slack_ = std::make_unique<fakes::FakeSlack>(fo);
+    ASSERT_TRUE(slack_->ok());
+    config_ = dir_.path() / "steward.toml";
+    std::ofstream(config_) << R"([server]
+listen = "127.0.0.1:0"
+[store]
+path = "steward.db"
+[company]
+name = "Acme"
+domains = ["acme.example"]
+[slack]
+bot_token = ")" << kToken << R"("
+signing_secret = ")" << kSigning
+                           << R"("
+api_base = ")" << slack_->api_base()
+                           << R"("
+approvals_channel = "C_APPROVALS"
+sales_channel = "C_SALES"
+support_channel = "C_SUPPORT"
+escalation_channel = "C_ESCALATE"
+[email]
+from = "Acme Support <support@acme.example>"
+smtp_url = "smtp://127.0.0.1:)"
+                           << smtp_->port() << R"("
+smtp_username = "steward"
+smtp_password = "${E2E_SMTP_PASSWORD}"
+smtp_ca_file = ")" << cert.cert.string()
+                           << R"("
+smtp_timeout = "5s"
+reply_domain = "in.acme.example"
+reply_secret = "${E2E_REPLY_SECRET}"
+inbound_body_limit = 200000
+[email.postmark]
+username = "postmark"
+password = "${E2E_POSTMARK_PASSWORD}"
+[email.mailgun]
+signing_key = "${E2E_MAILGUN_KEY}"
+[email.sendgrid]
+token = "${E2E_SENDGRID_TOKEN}"
+[[people]]
+name = "Dana Director"
+slack_id = "U_DANA"
+roles = ["director"]
+[[people]]
+name = "Sue Support"
+slack_id = "U_SUE"
+email = "sue@acme.example"
+roles = ["support"]
+[[people]]
+name = "Otto On-call"
+slack_id = "U_OTTO"
+roles = ["on-call"]
+[forms.website]
+format = "json"
+secret = ")" << kFormSecret << R"("
+[outbox]
+max_attempts = 3
+base_backoff = "100ms"
+)";
+    env_ = {std::string("E2E_SMTP_PASSWORD=") + kSmtpPassword,
+            std::string("E2E_REPLY_SECRET=") + kReplySecret,
+            std::string("E2E_POSTMARK_PASSWORD=") + kPostmarkPassword,
+            std::string("E2E_MAILGUN_KEY=") + kMailgunKey,
+            std::string("E2E_SENDGRID_TOKEN=") + kSendgridToken};
+    fs::remove(dir_.path() / "port");
+    child_ = std::make_unique<Child>(
+        std::vector<std::string>{STEWARD_BIN, "serve", "--config", config_.string(), "--port-file",
+                                 (dir_.path() / "port").string()},
+        dir_.path() / "steward.log", env_);
+    ASSERT_TRUE(child_->started());
+    auto port = steward::testing::wait_for_file(dir_.path() / "port");
+    ASSERT_FALSE(port.empty()) << log();
+    http_ = std::make_unique<httplib::Client>("127.0.0.1", std::stoi(port));
+    http_->set_read_timeout(10, 0);
+  }
+
+  void TearDown() override {
+    if (child_) child_->stop(SIGTERM);
+    // No secret may ever reach the log.
+    std::string text = log();
+    for (const char* secret : {kSmtpPassword, kPostmarkPassword, kMailgunKey, kSendgridToken,
+                               kReplySecret, kToken, kSigning})
+      EXPECT_EQ(text.find(secret), std::string::npos) << "secret in log: " << secret;
+  }
+
+  std::string log() { return slurp(dir_.path() / "steward.log"); }
+
+  std::string cli(const std::string& args) {
+    std::string env;
+    for (const auto& e : env_) env += e + " ";
+    auto [rc, out] =
+        steward::testing::run(env + STEWARD_BIN + " " + args + " --config " + config_.string());
+    last_rc_ = rc;
+    return out;
+  }
+
+  std::string sql(const std::string& query) {
+    auto [rc, out] = steward::testing::run("sqlite3 " + (dir_.path() / "steward.db").string() +
+                                           " \"" + query + "\"");
+    while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
+    return rc == 0 ? out : "sqlite3 failed: " + out;
+  }
+
+  std::vector<fakes::RecordedCall> posts_to(const std::string& channel) {
+    std::vector<fakes::RecordedCall> out;
+    for (auto& c : slack_->calls("chat.postMessage"))
+      if (str(c.body, "channel") == channel) out.push_back(c);
+    return out;
+  }
+
+  /// The approval request (in C_APPROVALS) whose message mentions `needle`.
+  std::string approval_for(const std::string& needle) {
+    std::string id;
+    eventually([&] {
+      for (auto& c : posts_to("C_APPROVALS"))
+        if (c.raw_body.find(needle) != std::string::npos)
+          id = find_button_value(c.body, "approval.approve");
+      return !id.empty();
+    });
+    return id;
+  }
+
+  /// The id of the pending approval of a drafted email reply, once there is one.
+  std::string pending_reply_approval() {
+    std::string id;
+    eventually([&] {
+      id =
+          sql("SELECT a.id FROM approvals a JOIN actions x ON x.id = a.action_id "
+              "WHERE a.status = 'pending' AND x.kind = 'email.send'");
+      return id.rfind("apr_", 0) == 0;
+    });
+    return id.rfind("apr_", 0) == 0 ? id : "";
+  }
+
+  httplib::Result postmark(const boost::json::object& body,
+                           const std::string& password = kPostmarkPassword) {
+    httplib::Headers h{{"Authorization", basic("postmark", password)}};
+    return http_->Post("/hooks/email/postmark", h, boost::json::serialize(body),
+                       "application/json");
+  }
+
+  static boost::json::object postmark_mail(const std::string& message_id,
+                                           const std::string& subject, const std::string& text,
+                                           boost::json::array extra_headers = {}) {
+    boost::json::array headers{{{"Name", "Message-ID"}, {"Value", "<" + message_id + ">"}},
+                               {{"Name", "Date"}, {"Value", "Sat, 21 Nov 2026 09:00:00 +0000"}}};
+    for (auto& h : extra_headers) headers.push_back(h);
+    return {{"From", "ann@customer.example"},
+            {"FromName", "Ann Customer"},
+            {"FromFull",
+             {{"Email", "ann@customer.example"}, {"Name", "Ann Customer"}, {"MailboxHash", ""}}},
+            {"To", "support@acme.example"},
+            {"ToFull",
+             boost::json::array{
+                 {{"Email", "support@acme.example"}, {"Name", ""}, {"MailboxHash", ""}}}},
+            {"Cc", ""},
+            {"CcFull", boost::json::array{}},
+            {"Subject", subject},
+            {"MessageID", "8f3e3c2a-postmark-id"},
+            {"Date", "Sat, 21 Nov 2026 09:00:00 +0000"},
+            {"TextBody", text},
+            {"HtmlBody", ""},
+            {"StrippedTextReply", ""},
+            {"Headers", headers},
+            {"Attachments", boost::json::array{}}};
+  }
+
+  httplib::Result mailgun(std::vector<std::pair<std::string, std::string>> fields,
+                          const std::string& key = kMailgunKey, long age = 0) {
+    std::string timestamp = e2e::now_ts(-age);
+    std::string token = connectors::random_hex(25);
+    fields.emplace_back("timestamp", timestamp);
+    fields.emplace_back("token", token);
+    fields.emplace_back("signature",
+                        connectors::to_hex(connectors::hmac_sha256(key, timestamp + token)));
+    std::string body;
+    for (auto& [k, v] : fields)
+      body +=
+          (body.empty() ? "" : "&") + connectors::url_encode(k) + "=" + connectors::url_encode(v);
+    return http_->Post("/hooks/email/mailgun", body, "application/x-www-form-urlencoded");
+  }
+
+  httplib::Result sendgrid(const std::vector<std::pair<std::string, std::string>>& fields,
+                           const std::string& token = kSendgridToken) {
+    httplib::MultipartFormDataItems items;
+    for (auto& [k, v] : fields) items.push_back({k, v, "", ""});
+    return http_->Post(("/hooks/email/sendgrid?token=" + token).c_str(), items);
+  }
+
+  TempDir dir_;
+  fs::path config_;
+  std::vector<std::string> env_;
+  std::unique_ptr<steward::testing::SmtpFake> smtp_;
+  std::unique_ptr<fakes::FakeSlack> slack_;
+  std::unique_ptr<Child> child_;
+  std::unique_ptr<httplib::Client> http_;
+  int last_rc_ = 0;
+};
+
+TEST_F(MailFlow, CustomerEmailIsTriagedEscalatedAnsweredAndTheReplyThreads) {
+  auto r = postmark(postmark_mail(
+      "cust-1@customer.example", "Wrong invoice — I will talk to my lawyer",
+      "Hello,\nyour invoice INV-7 charges me twice. If this is not fixed today my lawyer will "
+      "take legal action.\nAnn"));
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200) << r->body;
+
+  // Triage: a summary in #support, an escalation mentioning on-call, an approval request.
+  ASSERT_TRUE(eventually([&] { return !posts_to("C_SUPPORT").empty(); })) << log();
+  ASSERT_TRUE(eventually([&] { return !posts_to("C_ESCALATE").empty(); })) << log();
+  EXPECT_NE(posts_to("C_ESCALATE").front().raw_body.find("<@U_OTTO>"), std::string::npos)
+      << posts_to("C_ESCALATE").front().raw_body;
+  EXPECT_NE(posts_to("C_SUPPORT").front().raw_body.find("ann@customer.example"), std::string::npos);
+  std::string approval = approval_for("ann@customer.example");
+  ASSERT_FALSE(approval.empty()) << log();
+
+  // The reply waits for the support role: a director is refused, Sue approves.
+  auto refused = cli("approvals approve " + approval + " --as U_DANA");
+  EXPECT_NE(last_rc_, 0) << refused;
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_TRUE(smtp_->messages().empty());
+  auto ok = cli("approvals approve " + approval + " --as U_SUE");
+  ASSERT_EQ(last_rc_, 0) << ok;
+
+  ASSERT_TRUE(eventually([&] { return smtp_->messages().size() == 1; })) << log();
+  auto mail = smtp_->messages().at(0);
+  EXPECT_EQ(mail.at("secure"), true) << "STARTTLS must be used";
+  EXPECT_EQ(jstr(mail, "user"), "steward") << "AUTH must be used";
+  EXPECT_EQ(mail.at("to").at(0), "ann@customer.example");
+  const auto& parsed = mail.at("parsed");
+  EXPECT_EQ(jstr(parsed, "inReplyTo"), "<cust-1@customer.example>");
+  EXPECT_EQ(jstr(parsed, "subject"), "Re: Wrong invoice — I will talk to my lawyer");
+  EXPECT_EQ(jstr(parsed, "contentType"), "multipart/alternative");
+  EXPECT_NE(jstr(parsed, "text").find("> "), std::string::npos) << "the question is quoted";
+  std::string our_id = jstr(parsed, "messageId");
+  ASSERT_NE(our_id.find("@acme.example>"), std::string::npos) << our_id;
+  std::string reply_to = jstr(parsed, "replyTo");
+  ASSERT_NE(reply_to.find("reply+cv_"), std::string::npos) << reply_to;
+  ASSERT_NE(reply_to.find("@in.acme.example"), std::string::npos) << reply_to;
+  std::string token_address = reply_to.substr(reply_to.find("reply+"));
+  if (auto gt = token_address.find('>'); gt != std::string::npos) token_address.resize(gt);
+
+  std::string conv = sql("SELECT id FROM conversations");
+  ASSERT_EQ(conv.rfind("cv_", 0), 0u) << conv;
+  EXPECT_NE(token_address.find(conv), std::string::npos);
+  EXPECT_EQ(sql("SELECT topic || '/' || risk FROM conversations"), "billing/legal");
+  auto tickets = cli("tickets");
+  EXPECT_NE(tickets.find("replied"), std::string::npos) << tickets;
+
+  // The customer answers through Mailgun to the signed reply address (her client dropped
+  // In-Reply-To): the token threads it into the same conversation.
+  auto again = mailgun({{"recipient", token_address},
+                        {"sender", "ann@customer.example"},
+                        {"from", "Ann Customer <ann@customer.example>"},
+                        {"To", token_address},
+                        {"subject", "Re: Wrong invoice — I will talk to my lawyer"},
+                        {"body-plain",
+                         "Thanks, but when do I get the refund?\n\nOn Sat, Acme "
+                         "wrote:\n> We are sorry"},
+                        {"stripped-text", "Thanks, but when do I get the refund?"},
+                        {"Message-Id", "<cust-2@customer.example>"}});
+  ASSERT_TRUE(again);
+  ASSERT_EQ(again->status, 200) << again->body;
+  ASSERT_TRUE(eventually([&] { return sql("SELECT messages FROM conversations") == "2"; }))
+      << log();
+  EXPECT_EQ(sql("SELECT COUNT(*) FROM conversations"), "1");
+  EXPECT_NE(sql("SELECT data FROM audit WHERE kind = 'email.filed' ORDER BY seq DESC LIMIT 1")
+                .find("\"threaded_by\":\"token\""),
+            std::string::npos);
+
+  // A third message through SendGrid carries only In-Reply-To to our mail: same thread.
+  auto third =
+      sendgrid({{"headers", "Message-ID: <cust-3@customer.example>\r\nIn-Reply-To: " + our_id +
+                                "\r\nSubject: Re: refund\r\n"},
+                {"from", "Ann Customer <ann@customer.example>"},
+                {"to", "support@acme.example"},
+                {"subject", "Re: refund"},
+                {"text", "Any news?\n\n> older text"},
+                {"envelope", R"({"to":["support@acme.example"],"from":"ann@customer.example"})"},
+                {"charsets", R"({"to":"UTF-8","subject":"UTF-8","text":"UTF-8","from":"UTF-8"})"}});
+  ASSERT_TRUE(third);
+  ASSERT_EQ(third->status, 200) << third->body;
+  ASSERT_TRUE(eventually([&] { return sql("SELECT messages FROM conversations") == "3"; }))
+      << log();
+  EXPECT_EQ(sql("SELECT COUNT(*) FROM conversations"), "1");
+  EXPECT_NE(sql("SELECT data FROM audit WHERE kind = 'email.filed' ORDER BY seq DESC LIMIT 1")
+                .find("\"threaded_by\":\"in-reply-to\""),
+            std::string::npos);
+  // A new draft waits for approval again.
+  ASSERT_TRUE(
+      eventually([&] { return cli("tickets").find("awaiting approval") != std::string::npos; }));
+
+  ASSERT_EQ(child_->stop(SIGTERM), 0) << log();
+  auto verify = cli("audit verify");
+  EXPECT_EQ(last_rc_, 0) << verify;
+}
+
+TEST_F(MailFlow, AutoRepliesAreRecordedButNeverAnswered) {
+  auto r =
+      postmark(postmark_mail("ooo-1@customer.example", "Out of office", "I am away until Monday.",
+                             {{{"Name", "Auto-Submitted"}, {"Value", "auto-replied"}}}));
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200) << r->body;
+  ASSERT_TRUE(eventually([&] {
+    return sql("SELECT COUNT(*) FROM audit WHERE kind = 'email.auto_reply'") == "1";
+  })) << log();
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_TRUE(posts_to("C_SUPPORT").empty());
+  EXPECT_TRUE(posts_to("C_APPROVALS").empty());
+  EXPECT_EQ(sql("SELECT COUNT(*) FROM actions"), "0");
+  EXPECT_EQ(sql("SELECT messages FROM conversations"), "1");
+}
+
+TEST_F(MailFlow, InboundRequestsAreVerified) {
+  auto mail = postmark_mail("v-1@customer.example", "Hello", "Where is my parcel?");
+  auto bad = postmark(mail, "wrong-password");
+  ASSERT_TRUE(bad);
+  EXPECT_EQ(bad->status, 401) << bad->body;
+  EXPECT_EQ(bad->body.find(kPostmarkPassword), std::string::npos);
+
+  auto unknown = http_->Post("/hooks/email/mandrill", "{}", "application/json");
+  ASSERT_TRUE(unknown);
+  EXPECT_EQ(unknown->status, 404);
+
+  auto forged = mailgun({{"recipient", "support@acme.example"},
+                         {"sender", "eve@evil.example"},
+                         {"from", "eve@evil.example"},
+                         {"subject", "hi"},
+                         {"body-plain", "hi"}},
+                        "not-the-key");
+  ASSERT_TRUE(forged);
+  EXPECT_EQ(forged->status, 401);
+  auto stale = mailgun({{"recipient", "support@acme.example"},
+                        {"sender", "eve@evil.example"},
+                        {"from", "eve@evil.example"},
+                        {"subject", "hi"},
+                        {"body-plain", "hi"}},
+                       kMailgunKey, 3600);
+  ASSERT_TRUE(stale);
+  EXPECT_EQ(stale->status, 401);
+
+  auto sg = sendgrid({{"from", "a@b.example"}, {"to", "support@acme.example"}, {"text", "x"}},
+                     "wrong-token");
+  ASSERT_TRUE(sg);
+  EXPECT_EQ(sg->status, 401);
+
+  auto wrong_type =
+      http_->Post("/hooks/email/postmark",
+                  httplib::Headers{{"Authorization", basic("postmark", kPostmarkPassword)}},
+                  "From=a", "application/x-www-form-urlencoded");
+  ASSERT_TRUE(wrong_type);
+  EXPECT_EQ(wrong_type->status, 415);
+
+  auto broken =
+      http_->Post("/hooks/email/postmark",
+                  httplib::Headers{{"Authorization", basic("postmark", kPostmarkPassword)}},
+                  "{\"From\": ", "application/json");
+  ASSERT_TRUE(broken);
+  EXPECT_EQ(broken->status, 400);
+
+  // Larger than inbound_body_limit (an oversized attachment): refused before parsing.
+  auto big = mail;
+  big["Attachments"] = boost::json::array{{{"Name", "scan.pdf"},
+                                           {"Content", std::string(300000, 'A')},
+                                           {"ContentType", "application/pdf"},
+                                           {"ContentLength", 225000}}};
+  auto too_big = postmark(big);
+  ASSERT_TRUE(too_big);
+  EXPECT_EQ(too_big->status, 413);
+
+  // Valid, then delivered again by the provider: accepted once.
+  auto first = postmark(mail);
+  ASSERT_TRUE(first);
+  ASSERT_EQ(first->status, 200) << first->body;
+  auto repeat = postmark(mail);
+  ASSERT_TRUE(repeat);
+  EXPECT_EQ(repeat->status, 200);
+  EXPECT_NE(repeat->body.find("\"duplicate\":true"), std::string::npos) << repeat->body;
+  EXPECT_EQ(sql("SELECT COUNT(*) FROM inbox WHERE kind = 'email.received'"), "1");
+}
+
+TEST_F(MailFlow, ApprovedLeadFollowUpIsDeliveredBySmtp) {
+  const std::string lead =
+      R"({"event_id":"lead-smtp","name":"Jane Doe","email":"jane@northwind.example","company":"Northwind","employees":850,"budget":60000,"message":"We need a quote for 200 seats this month, asap."})";
+  httplib::Headers h{{"X-Steward-Signature", e2e::form_signature(kFormSecret, lead)}};
+  auto r = http_->Post("/hooks/forms/website", h, lead, "application/json");
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200) << r->body;
+  std::string approval = approval_for("jane@northwind.example");
+  ASSERT_FALSE(approval.empty()) << log();
+  cli("approvals approve " + approval + " --as U_DANA");
+  ASSERT_EQ(last_rc_, 0);
+  ASSERT_TRUE(eventually([&] { return smtp_->messages().size() == 1; })) << log();
+  auto mail = smtp_->messages().at(0);
+  EXPECT_EQ(mail.at("to").at(0), "jane@northwind.example");
+  EXPECT_EQ(jstr(mail.at("parsed"), "contentType"), "multipart/alternative");
+  EXPECT_EQ(mail.at("secure"), true);
+}
+
+TEST_F(MailFlow, SmtpFailuresRetryThenDeadLetterWithTheServerReply) {
+  // 451 once: retried and delivered exactly once.
+  ASSERT_TRUE(smtp_->faults({{{"stage", "data"}, {"code", 451}, {"text", "4.3.0 try later"}}}));
+  auto r = postmark(postmark_mail("t-1@customer.example", "Where is my parcel?",
+                                  "My delivery has not arrived yet."));
+  ASSERT_EQ(r->status, 200) << r->body;
+  std::string first = pending_reply_approval();
+  ASSERT_FALSE(first.empty()) << log();
+  cli("approvals approve " + first + " --as U_SUE");
+  ASSERT_TRUE(eventually([&] { return smtp_->messages().size() == 1; })) << log();
+  EXPECT_EQ(sql("SELECT attempts || ':' || status FROM actions WHERE kind = 'email.send'"),
+            "2:done");
+
+  // 550 on RCPT: permanent — dead letter, the server's words in the audit, an alert.
+  ASSERT_TRUE(smtp_->faults(
+      {{{"stage", "rcpt"}, {"code", 550}, {"text", "5.1.1 mailbox unavailable"}, {"times", 5}}}));
+  auto r2 = postmark(
+      postmark_mail("t-2@customer.example", "Password reset", "I cannot log in to my account."));
+  ASSERT_EQ(r2->status, 200) << r2->body;
+  std::string second = pending_reply_approval();
+  ASSERT_FALSE(second.empty()) << log();
+  cli("approvals approve " + second + " --as U_SUE");
+  ASSERT_EQ(last_rc_, 0);
+  ASSERT_TRUE(eventually([&] {
+    return sql("SELECT COUNT(*) FROM actions WHERE kind = 'email.send' AND status = 'dead'") == "1";
+  })) << log();
+  EXPECT_EQ(sql("SELECT attempts FROM actions WHERE status = 'dead'"), "1")
+      << "a permanent failure is not retried";
+  EXPECT_NE(sql("SELECT data FROM audit WHERE kind = 'action.dead'").find("550"),
+            std::string::npos);
+  ASSERT_TRUE(eventually([&] {
+    for (auto& c : posts_to("C_APPROVALS"))
+      if (c.raw_body.find("gave up") != std::string::npos &&
+          c.raw_body.find("550") != std::string::npos)
+        return true;
+    return false;
+  })) << log();
+  EXPECT_EQ(smtp_->messages().size(), 1u);
+}
+
+}  // namespace
