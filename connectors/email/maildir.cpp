@@ -100,8 +100,11 @@ Expected<ActionResult> MaildirExecutor::execute(const Action& action,
   if (action.kind != "email.send")
     return fail(Errc::kPermanent, "maildir: cannot execute '" + action.kind + "'");
 
-  ComposeContext ctx{options_.from, options_.message_id_domain, std::string(idempotency_key),
-                     clock_.now()};
+  ComposeContext ctx;
+  ctx.from = options_.from;
+  ctx.message_id_domain = options_.message_id_domain;
+  ctx.idempotency_key = std::string(idempotency_key);
+  ctx.date = clock_.now();
   auto mail = compose_email(action.fields, ctx);
   if (!mail) return Unexpected(mail.error());
 

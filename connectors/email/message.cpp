@@ -1,13 +1,17 @@
 #include "connectors/email/message.hpp"
 
+#include <gmime/gmime.h>
+
 #include <algorithm>
 #include <boost/json/array.hpp>
 #include <boost/json/value.hpp>
 #include <cstdio>
 #include <ctime>
+#include <memory>
 #include <utility>
 
 #include "connectors/common/crypto.hpp"
+#include "connectors/email/gmime_init.hpp"
 
 namespace steward::email {
 
@@ -15,10 +19,29 @@ namespace {
 
 namespace bj = boost::json;
 
-constexpr std::string_view kCrlf = "\r\n";
-constexpr std::size_t kMaxLine = 76;    // RFC 2047 §2 limit for lines with encoded-words
-constexpr std::size_t kWordBytes = 39;  // 52 base64 chars + 12 = 64-char encoded-word
 constexpr char kHex[] = "0123456789ABCDEF";
+constexpr std::size_t kMaxConversationId = 128;
+
+// ---- GObject ownership -------------------------------------------------------------------
+
+struct GObjectUnref {
+  void operator()(void* p) const {
+    if (p) g_object_unref(p);
+  }
+};
+template <class T>
+using GPtr = std::unique_ptr<T, GObjectUnref>;
+
+struct GFree {
+  void operator()(char* p) const { g_free(p); }
+};
+using GCharPtr = std::unique_ptr<char, GFree>;
+
+struct FormatOptionsFree {
+  void operator()(GMimeFormatOptions* p) const { g_mime_format_options_free(p); }
+};
+
+// ---- text helpers --------------------------------------------------------------------------
 
 std::string_view trim(std::string_view s) {
   constexpr std::string_view kSpace = " \t";
@@ -46,94 +69,64 @@ bool has_control(std::string_view s) {
   return false;
 }
 
-std::vector<std::string> split_spaces(std::string_view s) {
-  std::vector<std::string> out;
-  std::size_t start = 0;
-  while (true) {
-    auto sp = s.find(' ', start);
-    out.emplace_back(s.substr(start, sp == std::string_view::npos ? sp : sp - start));
-    if (sp == std::string_view::npos) break;
-    start = sp + 1;
-  }
-  return out;
-}
-
-// "Name: tok tok tok" folded before a token whenever the line would pass kMaxLine.
-std::string header(std::string_view name, const std::vector<std::string>& tokens) {
-  std::string out(name);
-  out += ':';
-  std::size_t line = out.size();
-  bool first = true;
-  for (const auto& t : tokens) {
-    if (!first && line + 1 + t.size() > kMaxLine) {
-      out += kCrlf;
-      line = 0;
-    }
-    out += ' ';
-    out += t;
-    line += 1 + t.size();
-    first = false;
-  }
-  out += kCrlf;
-  return out;
-}
-
-std::string header(std::string_view name, std::string_view value) {
-  return header(name, std::vector<std::string>{std::string(value)});
-}
-
-bool is_special(char c) {
-  constexpr std::string_view kSpecials = "()<>[]:;@\\,.\"";
-  return kSpecials.find(c) != std::string_view::npos;
-}
-
-std::vector<std::string> mailbox_tokens(const Mailbox& m) {
-  std::vector<std::string> out;
-  auto angle = "<" + m.address + ">";
-  if (m.display.empty()) {
-    out.push_back(m.address);
-    return out;
-  }
-  bool plain = is_ascii_printable(m.display) && m.display.find("=?") == std::string::npos;
-  if (!plain) {
-    out = encode_words(m.display);
-  } else {
-    bool needs_quotes = false;
-    for (char c : m.display) needs_quotes = needs_quotes || is_special(c);
-    if (needs_quotes) {
-      std::string q = "\"";
-      for (char c : m.display) {
-        if (c == '"' || c == '\\') q += '\\';
-        q += c;
-      }
-      q += '"';
-      out.push_back(std::move(q));
+// CRLF and lone CR become LF: GMime's quoted-printable encoder treats LF as the line break
+// (a CR would be encoded as =0D) and the DOS output filter turns every LF into CRLF.
+std::string to_lf(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '\r') {
+      out += '\n';
+      if (i + 1 < s.size() && s[i + 1] == '\n') ++i;
     } else {
-      out = split_spaces(m.display);
+      out += s[i];
     }
   }
-  out.push_back(std::move(angle));
   return out;
 }
 
-std::vector<std::string> list_tokens(const std::vector<Mailbox>& list) {
-  std::vector<std::string> out;
-  for (std::size_t i = 0; i < list.size(); ++i) {
-    auto t = mailbox_tokens(list[i]);
-    if (i + 1 < list.size()) t.back() += ',';
-    out.insert(out.end(), t.begin(), t.end());
+void append_escaped(std::string& out, std::string_view s) {
+  for (char c : s) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&#39;"; break;
+      default: out += c;
+    }
   }
-  return out;
 }
 
-std::vector<std::string> subject_tokens(std::string_view subject) {
-  bool encode = !is_ascii_printable(subject) || subject.find("=?") != std::string_view::npos;
-  if (!encode) {
-    auto words = split_spaces(subject);
-    for (const auto& w : words) encode = encode || w.size() > kMaxLine - 10;
-    if (!encode) return words;
+// Plain text (LF line breaks) as HTML: runs of blank lines separate paragraphs, the other
+// line breaks become <br>.
+std::string text_to_html(std::string_view text) {
+  std::string out = "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"></head><body>\n";
+  std::vector<std::string_view> paragraph;
+  auto flush = [&] {
+    if (paragraph.empty()) return;
+    out += "<p>";
+    for (std::size_t i = 0; i < paragraph.size(); ++i) {
+      if (i > 0) out += "<br>\n";
+      append_escaped(out, paragraph[i]);
+    }
+    out += "</p>\n";
+    paragraph.clear();
+  };
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    auto eol = text.find('\n', start);
+    auto line = text.substr(start, eol == std::string_view::npos ? eol : eol - start);
+    if (trim(line).empty())
+      flush();
+    else
+      paragraph.push_back(line);
+    if (eol == std::string_view::npos) break;
+    start = eol + 1;
   }
-  return encode_words(subject);
+  flush();
+  out += "</body></html>\n";
+  return out;
 }
 
 // Splits "a@x.com, \"B, Inc\" <b@y.com>" on commas outside quotes and angle brackets.
@@ -164,12 +157,14 @@ std::vector<std::string_view> split_address_list(std::string_view s) {
   return out;
 }
 
+// ---- field reading -------------------------------------------------------------------------
+
 Unexpected permanent(std::string message) {
   return fail(Errc::kPermanent, "email.send: " + std::move(message));
 }
 
-// The string field `key`: nullopt when absent or null; kPermanent when not a string or when it
-// carries CR/LF (every string read here ends up in a header, except the bodies).
+// The string field `key`: nullopt when absent or null; kPermanent when not a string or when a
+// header value carries CR/LF or other control characters.
 Expected<std::optional<std::string>> string_field(const bj::object& fields, std::string_view key,
                                                   bool header_value) {
   auto it = fields.find(key);
@@ -184,20 +179,129 @@ Expected<std::optional<std::string>> string_field(const bj::object& fields, std:
   return std::optional<std::string>(std::move(v));
 }
 
+// A string field that may also be an array of strings (cc, references). Every element is a
+// header value, so CR/LF is refused here.
+Expected<std::vector<std::string>> string_list_field(const bj::object& fields,
+                                                     std::string_view key) {
+  std::vector<std::string> out;
+  auto it = fields.find(key);
+  if (it == fields.end() || it->value().is_null()) return out;
+  const auto& v = it->value();
+  const std::string k(key);
+  if (v.is_string()) {
+    out.emplace_back(v.get_string());
+  } else if (v.is_array()) {
+    for (const auto& e : v.get_array()) {
+      if (!e.is_string()) return permanent("field '" + k + "' must be a string or strings");
+      out.emplace_back(e.get_string());
+    }
+  } else {
+    return permanent("field '" + k + "' must be a string or an array of strings");
+  }
+  for (const auto& s : out) {
+    if (has_crlf(s)) return permanent("field '" + k + "' contains CR or LF (header injection)");
+    if (has_control(s)) return permanent("field '" + k + "' contains control characters");
+  }
+  return out;
+}
+
 Expected<Mailbox> field_mailbox(std::string_view key, std::string_view text) {
   auto m = parse_mailbox(text);
   if (!m) return permanent("field '" + std::string(key) + "': " + m.error().message);
   return m;
 }
 
-Expected<std::string> normalise_message_id(std::string_view raw) {
+// "<id>" for a Message-ID given with or without angle brackets; nullopt when not one.
+std::optional<std::string> normalise_message_id(std::string_view raw) {
   auto id = trim(raw);
   if (id.size() >= 2 && id.front() == '<' && id.back() == '>') id = id.substr(1, id.size() - 2);
+  auto at = id.find('@');
   bool ok = !id.empty() && id.size() <= 900 && is_ascii_printable(id) &&
-            id.find_first_of(" <>") == std::string_view::npos &&
-            id.find('@') != std::string_view::npos;
-  if (!ok) return permanent("field 'in_reply_to' is not a Message-ID");
+            id.find_first_of(" <>\"\\,;:()[]") == std::string_view::npos &&
+            at != std::string_view::npos && at > 0 && at + 1 < id.size() &&
+            id.find('@', at + 1) == std::string_view::npos;
+  if (!ok) return std::nullopt;
   return "<" + std::string(id) + ">";
+}
+
+Expected<std::string> message_id_field(std::string_view key, std::string_view raw) {
+  auto id = normalise_message_id(raw);
+  if (!id) return permanent("field '" + std::string(key) + "' is not a Message-ID");
+  return std::move(*id);
+}
+
+bool is_conversation_id(std::string_view id) {
+  if (id.empty() || id.size() > kMaxConversationId) return false;
+  return std::all_of(id.begin(), id.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '-';
+  });
+}
+
+// ---- GMime building ------------------------------------------------------------------------
+
+GPtr<InternetAddress> gmime_mailbox(const Mailbox& m) {
+  GPtr<InternetAddress> ia(internet_address_mailbox_new(m.display.c_str(), m.address.c_str()));
+  // Without a charset GMime picks the "best" one (e.g. ISO-8859-1); mail is UTF-8 throughout.
+  internet_address_set_charset(ia.get(), "utf-8");
+  return ia;
+}
+
+void add_mailbox(GMimeMessage* msg, GMimeAddressType type, const Mailbox& m) {
+  auto ia = gmime_mailbox(m);
+  internet_address_list_add(g_mime_message_get_addresses(msg, type), ia.get());
+}
+
+// A text/<subtype> part holding `text` (LF line breaks) as UTF-8 quoted-printable.
+GPtr<GMimePart> text_part(const char* subtype, const std::string& text) {
+  GPtr<GMimePart> part(g_mime_part_new_with_type("text", subtype));
+  g_mime_object_set_content_type_parameter(GMIME_OBJECT(part.get()), "charset", "UTF-8");
+  GPtr<GMimeStream> stream(g_mime_stream_mem_new_with_buffer(text.data(), text.size()));
+  GPtr<GMimeDataWrapper> content(
+      g_mime_data_wrapper_new_with_stream(stream.get(), GMIME_CONTENT_ENCODING_DEFAULT));
+  g_mime_part_set_content(part.get(), content.get());
+  g_mime_part_set_content_encoding(part.get(), GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE);
+  return part;
+}
+
+// Folded RFC 2047 "B" words for `text` (at most 39 bytes, i.e. 64 characters, per word and
+// never splitting a UTF-8 sequence), as a raw header value: " w1\n w2\n".
+std::string raw_encoded_words(std::string_view text) {
+  constexpr std::size_t kWordBytes = 39;
+  std::string out;
+  std::size_t i = 0;
+  while (i < text.size()) {
+    std::size_t end = i;
+    while (end < text.size()) {
+      auto lead = static_cast<unsigned char>(text[end]);
+      std::size_t len = lead < 0x80           ? 1
+                        : (lead >> 5) == 0x6  ? 2
+                        : (lead >> 4) == 0xE  ? 3
+                        : (lead >> 3) == 0x1E ? 4
+                                              : 1;
+      len = std::min(len, text.size() - end);
+      if (end + len - i > kWordBytes) break;
+      end += len;
+    }
+    if (end == i) end = i + 1;
+    out += " =?UTF-8?B?" + connectors::base64_encode(text.substr(i, end - i)) + "?=\n";
+    i = end;
+  }
+  return out;
+}
+
+// GMime passes text that already looks like an encoded-word through unencoded, so a reader
+// would decode it; such a subject is written as encoded-words in full.
+void set_subject(GMimeMessage* msg, const std::string& subject) {
+  g_mime_message_set_subject(msg, subject.c_str(), "utf-8");
+  if (subject.find("=?") == std::string::npos) return;
+  GMimeHeader* header =
+      g_mime_header_list_get_header(g_mime_object_get_header_list(GMIME_OBJECT(msg)), "Subject");
+  if (header) g_mime_header_set_raw_value(header, raw_encoded_words(subject).c_str());
+}
+
+void set_header(GMimeMessage* msg, const char* name, const std::string& value) {
+  g_mime_object_set_header(GMIME_OBJECT(msg), name, value.c_str(), "utf-8");
 }
 
 }  // namespace
@@ -240,72 +344,10 @@ Expected<Mailbox> parse_mailbox(std::string_view text) {
 }
 
 std::string format_mailbox(const Mailbox& mailbox) {
-  std::string out;
-  for (const auto& t : mailbox_tokens(mailbox)) {
-    if (!out.empty()) out += ' ';
-    out += t;
-  }
-  return out;
-}
-
-std::vector<std::string> encode_words(std::string_view text) {
-  std::vector<std::string> words;
-  std::size_t i = 0;
-  while (i < text.size()) {
-    std::size_t end = i;
-    while (end < text.size()) {
-      auto lead = static_cast<unsigned char>(text[end]);
-      std::size_t len = lead < 0x80           ? 1
-                        : (lead >> 5) == 0x6  ? 2
-                        : (lead >> 4) == 0xE  ? 3
-                        : (lead >> 3) == 0x1E ? 4
-                                              : 1;
-      len = std::min(len, text.size() - end);
-      if (end + len - i > kWordBytes) break;
-      end += len;
-    }
-    if (end == i) end = i + 1;  // unreachable with kWordBytes >= 4; guards against a stall
-    words.push_back("=?UTF-8?B?" + connectors::base64_encode(text.substr(i, end - i)) + "?=");
-    i = end;
-  }
-  return words;
-}
-
-std::string encode_quoted_printable(std::string_view text) {
-  std::string out;
-  std::string line;  // the current encoded line
-  auto flush_soft = [&] {
-    out += line;
-    out += "=\r\n";
-    line.clear();
-  };
-  auto put = [&](std::string_view token) {
-    if (line.size() + token.size() > kMaxLine - 1) flush_soft();
-    line += token;
-  };
-  auto encoded = [](unsigned char c) { return std::string{'=', kHex[c >> 4], kHex[c & 0xF]}; };
-  std::size_t i = 0;
-  while (i < text.size()) {
-    // One input line: [i, eol), then its break (if any).
-    std::size_t eol = text.find_first_of("\r\n", i);
-    if (eol == std::string_view::npos) eol = text.size();
-    for (std::size_t k = i; k < eol; ++k) {
-      auto c = static_cast<unsigned char>(text[k]);
-      bool last = k + 1 == eol;
-      bool literal = (c >= 33 && c <= 126 && c != '=') || ((c == ' ' || c == '\t') && !last);
-      if (c == '.' && line.empty()) literal = false;
-      if (literal)
-        put(std::string_view(reinterpret_cast<const char*>(&text[k]), 1));
-      else
-        put(encoded(c));
-    }
-    out += line;
-    line.clear();
-    if (eol == text.size()) break;
-    out += kCrlf;
-    i = eol + ((text[eol] == '\r' && eol + 1 < text.size() && text[eol + 1] == '\n') ? 2 : 1);
-  }
-  return out;
+  ensure_gmime();
+  auto ia = gmime_mailbox(mailbox);
+  GCharPtr s(internet_address_to_string(ia.get(), nullptr, TRUE));
+  return s ? std::string(s.get()) : mailbox.address;
 }
 
 std::string rfc5322_date(TimePoint t) {
@@ -349,6 +391,7 @@ std::string safe_key(std::string_view key) {
 }
 
 Expected<ComposedEmail> compose_email(const bj::object& fields, const ComposeContext& ctx) {
+  ensure_gmime();
   // Configuration first: these are our mistakes, not the action's.
   if (ctx.idempotency_key.empty()) return fail(Errc::kInternal, "email: empty idempotency key");
   auto from = parse_mailbox(ctx.from);
@@ -368,29 +411,18 @@ Expected<ComposedEmail> compose_email(const bj::object& fields, const ComposeCon
   if (!reply_to) return Unexpected(reply_to.error());
   auto in_reply_to = string_field(fields, "in_reply_to", true);
   if (!in_reply_to) return Unexpected(in_reply_to.error());
+  auto explicit_id = string_field(fields, "message_id", true);
+  if (!explicit_id) return Unexpected(explicit_id.error());
+  auto conversation = string_field(fields, "conversation_id", true);
+  if (!conversation) return Unexpected(conversation.error());
+  auto references_raw = string_list_field(fields, "references");
+  if (!references_raw) return Unexpected(references_raw.error());
+  auto cc_raw = string_list_field(fields, "cc");
+  if (!cc_raw) return Unexpected(cc_raw.error());
   auto text = string_field(fields, "text", false);
   if (!text) return Unexpected(text.error());
   auto html = string_field(fields, "html", false);
   if (!html) return Unexpected(html.error());
-
-  std::vector<std::string> cc_texts;
-  if (auto it = fields.find("cc"); it != fields.end() && !it->value().is_null()) {
-    const auto& v = it->value();
-    if (v.is_string()) {
-      for (auto part : split_address_list(v.get_string())) {
-        if (!trim(part).empty()) cc_texts.emplace_back(part);
-      }
-    } else if (v.is_array()) {
-      for (const auto& e : v.get_array()) {
-        if (!e.is_string()) return permanent("field 'cc' must be a string or strings");
-        cc_texts.emplace_back(e.get_string());
-      }
-    } else {
-      return permanent("field 'cc' must be a string or an array of strings");
-    }
-    for (const auto& c : cc_texts)
-      if (has_crlf(c)) return permanent("field 'cc' contains CR or LF (header injection)");
-  }
 
   if (!*to) return permanent("missing field 'to'");
   if (!*subject) return permanent("missing field 'subject'");
@@ -401,10 +433,14 @@ Expected<ComposedEmail> compose_email(const bj::object& fields, const ComposeCon
   auto to_box = field_mailbox("to", **to);
   if (!to_box) return Unexpected(to_box.error());
   std::vector<Mailbox> cc;
-  for (const auto& c : cc_texts) {
-    auto box = field_mailbox("cc", c);
-    if (!box) return Unexpected(box.error());
-    cc.push_back(std::move(*box));
+  for (const auto& entry : *cc_raw) {
+    // A string may list several addresses; an array element is one address each.
+    for (auto part : split_address_list(entry)) {
+      if (trim(part).empty()) continue;
+      auto box = field_mailbox("cc", part);
+      if (!box) return Unexpected(box.error());
+      cc.push_back(std::move(*box));
+    }
   }
   std::optional<Mailbox> reply_box;
   if (*reply_to) {
@@ -414,14 +450,50 @@ Expected<ComposedEmail> compose_email(const bj::object& fields, const ComposeCon
   }
   std::optional<std::string> parent;
   if (*in_reply_to) {
-    auto id = normalise_message_id(**in_reply_to);
+    auto id = message_id_field("in_reply_to", **in_reply_to);
     if (!id) return Unexpected(id.error());
     parent = std::move(*id);
   }
+  std::vector<std::string> references;
+  for (const auto& entry : *references_raw) {
+    std::size_t start = 0;
+    while (start < entry.size()) {
+      auto b = entry.find_first_not_of(" \t", start);
+      if (b == std::string::npos) break;
+      auto e = entry.find_first_of(" \t", b);
+      auto token = std::string_view(entry).substr(b, e == std::string::npos ? e : e - b);
+      auto id = message_id_field("references", token);
+      if (!id) return Unexpected(id.error());
+      // The parent goes last (RFC 5322 §3.6.4); repeats add nothing.
+      if (std::find(references.begin(), references.end(), *id) == references.end() &&
+          (!parent || *id != *parent))
+        references.push_back(std::move(*id));
+      if (e == std::string::npos) break;
+      start = e;
+    }
+  }
+  if (parent) references.push_back(*parent);
+
+  std::string message_id;
+  if (*explicit_id) {
+    auto id = message_id_field("message_id", **explicit_id);
+    if (!id) return Unexpected(id.error());
+    message_id = std::move(*id);
+  } else {
+    message_id = "<" + safe_key(ctx.idempotency_key) + "@" + domain + ">";
+  }
+
+  if (*conversation && !is_conversation_id(**conversation))
+    return permanent("field 'conversation_id' must be 1-128 of [A-Za-z0-9_-]");
+  if (*conversation && ctx.reply.enabled()) {
+    std::string address = reply_address(**conversation, ctx.reply);
+    if (!is_email_address(address))
+      return fail(Errc::kInternal, "email: reply token domain or local part is not usable");
+    reply_box = Mailbox{"", std::move(address)};
+  }
 
   ComposedEmail out;
-  std::string left = safe_key(ctx.idempotency_key);
-  out.message_id = "<" + left + "@" + domain + ">";
+  out.message_id = message_id;
   out.recipients.push_back(to_box->address);
   for (const auto& c : cc) out.recipients.push_back(c.address);
 
@@ -430,52 +502,46 @@ Expected<ComposedEmail> compose_email(const bj::object& fields, const ComposeCon
   std::string action_key =
       is_ascii_printable(ctx.idempotency_key) && ctx.idempotency_key.size() <= 900
           ? ctx.idempotency_key
-          : left;
+          : safe_key(ctx.idempotency_key);
 
-  std::string& d = out.data;
-  d += header("Date", rfc5322_date(ctx.date));
-  d += header("From", mailbox_tokens(*from));
-  d += header("To", mailbox_tokens(*to_box));
-  if (!cc.empty()) d += header("Cc", list_tokens(cc));
-  if (reply_box) d += header("Reply-To", mailbox_tokens(*reply_box));
-  d += header("Subject", subject_tokens(**subject));
-  d += header("Message-ID", out.message_id);
-  if (parent) {
-    d += header("In-Reply-To", *parent);
-    d += header("References", *parent);
+  GPtr<GMimeMessage> msg(g_mime_message_new(TRUE));
+  set_header(msg.get(), "Date", rfc5322_date(ctx.date));
+  add_mailbox(msg.get(), GMIME_ADDRESS_TYPE_FROM, *from);
+  add_mailbox(msg.get(), GMIME_ADDRESS_TYPE_TO, *to_box);
+  for (const auto& c : cc) add_mailbox(msg.get(), GMIME_ADDRESS_TYPE_CC, c);
+  if (reply_box) add_mailbox(msg.get(), GMIME_ADDRESS_TYPE_REPLY_TO, *reply_box);
+  set_subject(msg.get(), subject->value());
+  // GMime wants the id without the angle brackets and adds them itself.
+  g_mime_message_set_message_id(msg.get(), message_id.substr(1, message_id.size() - 2).c_str());
+  if (parent) set_header(msg.get(), "In-Reply-To", *parent);
+  if (!references.empty()) {
+    std::string joined;
+    for (const auto& r : references) joined += (joined.empty() ? "" : " ") + r;
+    set_header(msg.get(), "References", joined);
   }
-  d += header("MIME-Version", "1.0");
+  set_header(msg.get(), "Auto-Submitted", "auto-generated");
+  set_header(msg.get(), "X-Steward-Action", action_key);
+  if (*conversation) set_header(msg.get(), "X-Steward-Conversation", **conversation);
 
-  auto body_of = [](std::string_view s) {
-    std::string qp = encode_quoted_printable(s);
-    if (qp.size() < 2 || qp.compare(qp.size() - 2, 2, "\r\n") != 0) qp += kCrlf;
-    return qp;
-  };
-  if (!*html) {
-    d += header("Content-Type", "text/plain; charset=UTF-8");
-    d += header("Content-Transfer-Encoding", "quoted-printable");
-    d += header("X-Steward-Action", action_key);
-    d += kCrlf;
-    d += body_of(**text);
-  } else {
-    // "=_" can never occur in quoted-printable output, so the boundary cannot collide.
-    std::string boundary =
-        "=_steward_" + connectors::to_hex(connectors::sha256(ctx.idempotency_key)).substr(0, 24);
-    d += header("Content-Type", "multipart/alternative; boundary=\"" + boundary + "\"");
-    d += header("X-Steward-Action", action_key);
-    d += kCrlf;
-    for (auto [type, body] : {std::pair<std::string_view, std::string_view>{"text/plain", **text},
-                              {"text/html", **html}}) {
-      d += "--" + boundary + "\r\n";
-      d += header("Content-Type", std::string(type) + "; charset=UTF-8");
-      d += header("Content-Transfer-Encoding", "quoted-printable");
-      d += kCrlf;
-      // The CRLF before a delimiter belongs to the delimiter, so the part's text is exact.
-      d += encode_quoted_printable(body);
-      d += kCrlf;
-    }
-    d += "--" + boundary + "--\r\n";
-  }
+  const std::string plain = to_lf(**text);
+  const std::string rich = *html ? to_lf(**html) : text_to_html(plain);
+  GPtr<GMimeMultipart> alternative(g_mime_multipart_new_with_subtype("alternative"));
+  // Deterministic, so a retry renders the same bytes. "=_" never occurs in quoted-printable
+  // output ('=' is always followed by two hex digits or a line break): no part can hold it.
+  const std::string boundary =
+      "=_steward_" + connectors::to_hex(connectors::sha256(ctx.idempotency_key)).substr(0, 24);
+  g_mime_multipart_set_boundary(alternative.get(), boundary.c_str());
+  auto plain_part = text_part("plain", plain);
+  auto html_part = text_part("html", rich);
+  g_mime_multipart_add(alternative.get(), GMIME_OBJECT(plain_part.get()));
+  g_mime_multipart_add(alternative.get(), GMIME_OBJECT(html_part.get()));
+  g_mime_message_set_mime_part(msg.get(), GMIME_OBJECT(alternative.get()));
+
+  std::unique_ptr<GMimeFormatOptions, FormatOptionsFree> format(g_mime_format_options_new());
+  g_mime_format_options_set_newline_format(format.get(), GMIME_NEWLINE_FORMAT_DOS);
+  GCharPtr rendered(g_mime_object_to_string(GMIME_OBJECT(msg.get()), format.get()));
+  if (!rendered) return fail(Errc::kInternal, "email: GMime could not render the message");
+  out.data = rendered.get();
   return out;
 }
 

@@ -6,6 +6,10 @@
 
 namespace steward::email {
 
+using connectors::constant_time_equal;
+using connectors::hmac_sha256;
+using connectors::to_hex;
+
 namespace {
 
 constexpr std::size_t kMacHex = 20;  // 80 bits: unguessable, short enough for an address

@@ -43,11 +43,11 @@ std::string basic(const std::string& user, const std::string& pass) {
 class MailFlow : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto cert = steward::testing::make_test_cert(dir_.path());
-    ASSERT_TRUE(cert.error.empty()) << cert.error;
-    smtp_ = std::make_unique<steward::testing::SmtpFake>(
-        dir_.path(), steward::testing::SmtpFakeOptions{cert.cert, cert.key,
-                                                       std::string("steward:") + kSmtpPassword});
+    steward::testing::SmtpFakeOptions so;
+    so.tls = true;
+    so.require_tls = true;
+    so.auth = std::string("steward:") + kSmtpPassword;
+    smtp_ = std::make_unique<steward::testing::SmtpFake>(so);
     ASSERT_TRUE(smtp_->ok()) << smtp_->error();
     fakes::FakeSlackOptions fo;
     fo.token = kToken;

@@ -139,21 +139,107 @@ inline std::string decode_base64(std::string_view s) {
   return out;
 }
 
-/// Decodes an unfolded header value made of "=?UTF-8?B?…?=" words separated by white space
-/// (which RFC 2047 §6.2 says to drop between adjacent encoded-words).
-inline std::string decode_words(std::string_view v) {
+/// RFC 2047 §4.2 "Q" text: '_' is a space, =XX a byte.
+inline std::string decode_q(std::string_view s) {
   std::string out;
-  std::size_t i = 0;
-  while (i < v.size()) {
-    while (i < v.size() && (v[i] == ' ' || v[i] == '\t')) ++i;
-    if (i >= v.size()) break;
-    if (v.substr(i, 10) != "=?UTF-8?B?") throw std::runtime_error("not an encoded-word");
-    auto end = v.find("?=", i + 10);
-    if (end == std::string_view::npos) throw std::runtime_error("unterminated encoded-word");
-    out += decode_base64(v.substr(i + 10, end - i - 10));
-    i = end + 2;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '_') {
+      out += ' ';
+    } else if (s[i] == '=' && i + 2 < s.size() && hex_value(s[i + 1]) >= 0 &&
+               hex_value(s[i + 2]) >= 0) {
+      out += static_cast<char>(hex_value(s[i + 1]) * 16 + hex_value(s[i + 2]));
+      i += 2;
+    } else if (s[i] == '=') {
+      throw std::runtime_error("bad Q escape");
+    } else {
+      out += s[i];
+    }
   }
   return out;
+}
+
+/// Decodes an unfolded header value that may mix plain text and RFC 2047 encoded-words
+/// ("=?UTF-8?B?…?=" or "=?UTF-8?Q?…?=", charset name case-insensitive, only UTF-8 accepted).
+/// White space between two adjacent encoded-words is dropped (RFC 2047 §6.2); any other text
+/// is kept as it is.
+inline std::string decode_words(std::string_view v) {
+  std::string out;
+  std::string pending_space;  // white space after an encoded-word, kept if plain text follows
+  bool after_word = false;
+  std::size_t i = 0;
+  while (i < v.size()) {
+    if (v.substr(i, 2) == "=?") {
+      auto q1 = v.find('?', i + 2);
+      if (q1 == std::string_view::npos || q1 + 2 >= v.size() || v[q1 + 2] != '?')
+        throw std::runtime_error("malformed encoded-word");
+      std::string charset(v.substr(i + 2, q1 - i - 2));
+      for (char& c : charset) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      if (charset != "utf-8") throw std::runtime_error("encoded-word charset is " + charset);
+      char enc = static_cast<char>(std::toupper(static_cast<unsigned char>(v[q1 + 1])));
+      auto end = v.find("?=", q1 + 3);
+      if (end == std::string_view::npos) throw std::runtime_error("unterminated encoded-word");
+      auto payload = v.substr(q1 + 3, end - q1 - 3);
+      if (enc == 'B')
+        out += decode_base64(payload);
+      else if (enc == 'Q')
+        out += decode_q(payload);
+      else
+        throw std::runtime_error("unknown encoding");
+      pending_space.clear();
+      after_word = true;
+      i = end + 2;
+      continue;
+    }
+    if (v[i] == ' ' || v[i] == '\t') {
+      if (after_word)
+        pending_space += v[i];
+      else
+        out += v[i];
+      ++i;
+      continue;
+    }
+    out += pending_space;
+    pending_space.clear();
+    after_word = false;
+    out += v[i++];
+  }
+  return out + pending_space;
+}
+
+/// The boundary parameter of a multipart Content-Type value ("" when none).
+inline std::string boundary_of(std::string_view content_type) {
+  auto at = content_type.find("boundary=");
+  if (at == std::string_view::npos) return {};
+  auto rest = content_type.substr(at + 9);
+  if (!rest.empty() && rest.front() == '"') {
+    auto close = rest.find('"', 1);
+    return std::string(rest.substr(1, close == std::string_view::npos ? close : close - 1));
+  }
+  auto end = rest.find_first_of("; \t");
+  return std::string(rest.substr(0, end));
+}
+
+/// The body parts of a multipart body (RFC 2046 §5.1.1: each delimiter is CRLF "--" boundary;
+/// the CRLF before a delimiter belongs to it). Throws unless the close delimiter is present.
+inline std::vector<std::string> split_parts(std::string_view body, const std::string& boundary) {
+  const std::string delim = "--" + boundary;
+  std::vector<std::string> parts;
+  std::size_t pos;
+  if (body.substr(0, delim.size()) == delim)
+    pos = 0;
+  else if ((pos = body.find("\r\n" + delim)) != std::string_view::npos)
+    pos += 2;
+  else
+    throw std::runtime_error("no first delimiter");
+  while (true) {
+    auto line_end = body.find("\r\n", pos);
+    if (line_end == std::string_view::npos) throw std::runtime_error("delimiter without CRLF");
+    if (body.substr(pos + delim.size(), 2) == "--") return parts;  // close delimiter
+    auto next = body.find("\r\n" + delim, line_end);
+    if (next == std::string_view::npos) throw std::runtime_error("no close delimiter");
+    parts.emplace_back(body.substr(line_end + 2, next - line_end - 2));
+    pos = next + 2;
+  }
 }
 
 /// LF or lone CR → CRLF (what the connector promises to do to a body).

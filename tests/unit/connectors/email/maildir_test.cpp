@@ -86,16 +86,24 @@ TEST_F(MaildirTest, WritesAPlainMessageThatParsesBack) {
   EXPECT_EQ(p.get("Date"), "Tue, 03 Nov 2026 14:05:00 +0000");
   EXPECT_EQ(p.get("Message-ID"), "<ob_00042@acme.example>");
   EXPECT_EQ(p.get("MIME-Version"), "1.0");
-  EXPECT_EQ(p.get("Content-Type"), "text/plain; charset=UTF-8");
-  EXPECT_EQ(p.get("Content-Transfer-Encoding"), "quoted-printable");
   EXPECT_EQ(p.get("Reply-To"), "sales@acme.example");
   EXPECT_EQ(p.get("In-Reply-To"), "<abc123@mail.example.com>");
   EXPECT_EQ(p.get("References"), "<abc123@mail.example.com>");
   EXPECT_EQ(p.get("X-Steward-Action"), "ob_00042");
-  EXPECT_FALSE(p.has("Auto-Submitted"));  // human-approved replies are not auto mail
+  EXPECT_EQ(p.get("Auto-Submitted"), "auto-generated");  // RFC 3834: loops stop at us
   EXPECT_FALSE(p.has("Cc"));
-  // The body ends with the CRLF the message format needs; the text itself is exact.
-  EXPECT_EQ(decode_qp(p.body), crlf(text) + "\r\n");
+  // Always text + html; the text part's text is exact.
+  const std::string ct = p.get("Content-Type");
+  ASSERT_EQ(ct.rfind("multipart/alternative;", 0), 0u) << ct;
+  auto parts = split_parts(p.body, boundary_of(ct));
+  ASSERT_EQ(parts.size(), 2u);
+  auto plain = parse_message(parts[0]);
+  EXPECT_EQ(plain.get("Content-Type"), "text/plain; charset=UTF-8");
+  EXPECT_EQ(plain.get("Content-Transfer-Encoding"), "quoted-printable");
+  EXPECT_EQ(decode_qp(plain.body), crlf(text));
+  auto html = parse_message(parts[1]);
+  EXPECT_EQ(html.get("Content-Type"), "text/html; charset=UTF-8");
+  EXPECT_NE(decode_qp(html.body).find("Grüße aus Köln! A 1=1 offer."), std::string::npos);
 }
 
 TEST_F(MaildirTest, HtmlMakesMultipartAlternativeWithTextFirst) {
@@ -114,8 +122,9 @@ TEST_F(MaildirTest, HtmlMakesMultipartAlternativeWithTextFirst) {
   auto p = parse_message(raw);
   EXPECT_EQ(p.get("Cc"), "a@client.example, B <b@client.example>");
   const std::string ct = p.get("Content-Type");
-  ASSERT_EQ(ct.rfind("multipart/alternative; boundary=\"", 0), 0u) << ct;
-  const std::string boundary = ct.substr(ct.find('"') + 1, ct.rfind('"') - ct.find('"') - 1);
+  ASSERT_EQ(ct.rfind("multipart/alternative;", 0), 0u) << ct;
+  const std::string boundary = boundary_of(ct);
+  ASSERT_FALSE(boundary.empty()) << ct;
   EXPECT_FALSE(p.has("Content-Transfer-Encoding"));
 
   // Split on the delimiters (RFC 2046 §5.1.1: CRLF "--" boundary).
