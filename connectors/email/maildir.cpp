@@ -105,6 +105,7 @@ Expected<ActionResult> MaildirExecutor::execute(const Action& action,
   ctx.message_id_domain = options_.message_id_domain;
   ctx.idempotency_key = std::string(idempotency_key);
   ctx.date = clock_.now();
+  ctx.reply = options_.reply;
   auto mail = compose_email(action.fields, ctx);
   if (!mail) return Unexpected(mail.error());
 
