@@ -1,0 +1,421 @@
+#include "connectors/email/inbound.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+#include <charconv>
+#include <utility>
+
+#include "connectors/common/crypto.hpp"
+#include "connectors/common/form.hpp"
+#include "connectors/email/inbound_providers.hpp"
+
+namespace steward::email {
+
+namespace {
+
+using detail::lower_ascii;
+using detail::make_valid_utf8;
+
+/// Mailgun tokens remembered for replay protection, at most.
+constexpr std::size_t kMaxSeenTokens = 100'000;
+
+bool is_blank(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && is_blank(s.front())) s.remove_prefix(1);
+  while (!s.empty() && is_blank(s.back())) s.remove_suffix(1);
+  return s;
+}
+
+bool istarts_with(std::string_view s, std::string_view prefix) {
+  return s.size() >= prefix.size() && lower_ascii(s.substr(0, prefix.size())) == prefix;
+}
+
+bool iends_with(std::string_view s, std::string_view suffix) {
+  return s.size() >= suffix.size() && lower_ascii(s.substr(s.size() - suffix.size())) == suffix;
+}
+
+/// "-----Original Message-----", "----- Original Message -----" and the like.
+bool is_original_message_line(std::string_view line) {
+  line = trim(line);
+  if (line.size() < 20 || line.front() != '-' || line.back() != '-') return false;
+  auto first = line.find_first_not_of('-');
+  if (first == std::string_view::npos) return false;
+  auto inner = line.substr(first);
+  while (!inner.empty() && inner.back() == '-') inner.remove_suffix(1);
+  return lower_ascii(trim(inner)) == "original message";
+}
+
+bool is_signature_line(std::string_view line) {
+  // RFC 3676 "-- "; some clients trim the trailing space.
+  if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+  return line == "-- " || line == "--";
+}
+
+bool starts_attribution(std::string_view line) { return istarts_with(trim(line), "on "); }
+bool ends_attribution(std::string_view line) { return iends_with(trim(line), "wrote:"); }
+
+/// Lines of `text` with CRLF / CR turned into LF.
+std::vector<std::string> split_lines(std::string_view text) {
+  std::vector<std::string> lines;
+  std::string current;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (c == '\r' || c == '\n') {
+      lines.push_back(std::move(current));
+      current.clear();
+      if (c == '\r' && i + 1 < text.size() && text[i + 1] == '\n') ++i;
+    } else {
+      current += c;
+    }
+  }
+  lines.push_back(std::move(current));
+  return lines;
+}
+
+/// "Name: value" → first word of the value, lower-cased ("auto-replied; x=y" → "auto-replied").
+std::string header_keyword(std::string_view value) {
+  value = trim(value);
+  auto end = value.find_first_of("; \t(");
+  return lower_ascii(value.substr(0, end));
+}
+
+/// True for "mailer-daemon@…", "postmaster@…" and bare "MAILER-DAEMON".
+bool is_system_sender(std::string_view address) {
+  address = trim(address);
+  if (!address.empty() && address.front() == '<' && address.back() == '>')
+    address = address.substr(1, address.size() - 2);
+  auto local = lower_ascii(address.substr(0, address.find('@')));
+  return local == "mailer-daemon" || local == "postmaster";
+}
+
+void dedupe_lower(std::vector<std::string>& addresses) {
+  std::vector<std::string> out;
+  out.reserve(addresses.size());
+  for (auto& a : addresses) {
+    auto l = make_valid_utf8(lower_ascii(trim(a)));
+    if (l.empty() || std::find(out.begin(), out.end(), l) != out.end()) continue;
+    out.push_back(std::move(l));
+  }
+  addresses = std::move(out);
+}
+
+bool configured_provider(const InboundConfig& c, std::string_view provider) {
+  if (provider == "mailgun") return !c.mailgun.signing_key.empty();
+  if (provider == "postmark") return !c.postmark.username.empty() || !c.postmark.password.empty();
+  if (provider == "sendgrid")
+    return !c.sendgrid.token.empty() || !c.sendgrid.username.empty() ||
+           !c.sendgrid.password.empty();
+  return false;
+}
+
+bool known_provider(std::string_view p) {
+  return p == "mailgun" || p == "postmark" || p == "sendgrid";
+}
+
+/// What goes into an error about a provider name from the URL: bounded, printable.
+std::string echo(std::string_view s) {
+  std::string out;
+  for (char c : s.substr(0, 64))
+    out +=
+        (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7f) ? '?' : c;
+  return out;
+}
+
+/// `Authorization: Basic …` against the expected credentials (constant-time).
+Expected<void> check_basic(const net::HttpRequest& request, std::string_view provider,
+                           std::string_view username, const Secret& password) {
+  auto header = trim(request.header("authorization"));
+  if (header.empty())
+    return fail(Errc::kUnauthenticated, std::string(provider) + " basic auth missing");
+  if (!istarts_with(header, "basic "))
+    return fail(Errc::kUnauthenticated, std::string(provider) + " authorization is not basic auth");
+  auto given = trim(header.substr(6));
+  std::string expected =
+      connectors::base64_encode(std::string(username) + ":" + std::string(password.reveal()));
+  if (!connectors::constant_time_equal(given, expected))
+    return fail(Errc::kUnauthenticated, std::string(provider) + " basic auth does not match");
+  return {};
+}
+
+/// The `token` query parameter, decoded; nullopt when absent or undecodable.
+std::optional<std::string> query_token(std::string_view query) {
+  auto form = connectors::parse_form(query);
+  if (!form) return std::nullopt;
+  const auto* v = connectors::form_get(*form, "token");
+  if (!v) return std::nullopt;
+  return *v;
+}
+
+/// SendGrid: the `token` query parameter or Basic auth, whichever is configured (either one
+/// passing is enough when both are).
+Expected<void> check_sendgrid_auth(const net::HttpRequest& request, const InboundConfig& config) {
+  const auto& sg = config.sendgrid;
+  const bool token_configured = !sg.token.empty();
+  const bool basic_configured = !sg.username.empty() || !sg.password.empty();
+  std::optional<std::string> given = token_configured ? query_token(request.query) : std::nullopt;
+  if (given && connectors::constant_time_equal(*given, sg.token.reveal())) return {};
+  const bool basic_given = !request.header("authorization").empty();
+  if (basic_configured) {
+    auto basic = check_basic(request, "sendgrid", sg.username, sg.password);
+    if (basic || basic_given || !token_configured) return basic;
+  }
+  if (given) return fail(Errc::kUnauthenticated, "sendgrid token does not match");
+  if (basic_configured)
+    return fail(Errc::kUnauthenticated,
+                "sendgrid credentials missing (token query parameter or basic auth)");
+  return fail(Errc::kUnauthenticated, "sendgrid token missing");
+}
+
+}  // namespace
+
+// ---- pure functions -------------------------------------------------------------------------
+
+std::string strip_quoted_reply(std::string_view text) {
+  auto lines = split_lines(text);
+  std::vector<std::string> kept;
+  kept.reserve(lines.size());
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    const std::string& line = lines[i];
+    if (is_original_message_line(line) || is_signature_line(line)) break;
+    if (starts_attribution(line)) {
+      if (ends_attribution(line)) break;
+      // Clients wrap long attributions: "On Tue, 3 Nov 2026 at 14:05, Jane Doe" / "<j@x> wrote:".
+      if (i + 1 < lines.size() && ends_attribution(lines[i + 1]) && !trim(lines[i + 1]).empty() &&
+          lines[i + 1].front() != '>')
+        break;
+    }
+    if (!line.empty() && line.front() == '>') continue;
+    kept.push_back(line);
+  }
+  std::string out;
+  for (const auto& l : kept) {
+    out += l;
+    out += '\n';
+  }
+  return std::string(trim(out));
+}
+
+std::optional<std::string> auto_reply_reason(
+    const std::vector<std::pair<std::string, std::string>>& headers, std::string_view from,
+    std::string_view envelope_from) {
+  for (const auto& [name, value] : headers) {
+    auto n = lower_ascii(trim(name));
+    if (n == "auto-submitted") {
+      auto kw = header_keyword(value);
+      if (!kw.empty() && kw != "no") return "Auto-Submitted: " + make_valid_utf8(kw);
+    } else if (n == "precedence") {
+      auto kw = header_keyword(value);
+      if (kw == "bulk" || kw == "list" || kw == "junk" || kw == "auto_reply")
+        return "Precedence: " + kw;
+    } else if (n == "x-autoreply" || n == "x-autorespond") {
+      if (!trim(value).empty()) return std::string(name) + " header present";
+    }
+  }
+  if (is_system_sender(envelope_from))
+    return "envelope sender " + make_valid_utf8(lower_ascii(trim(envelope_from)));
+  if (is_system_sender(from)) return "sender " + make_valid_utf8(lower_ascii(trim(from)));
+  return std::nullopt;
+}
+
+Event to_event(const InboundEmail& mail, TimePoint received_at) {
+  Event ev;
+  ev.source = "email";
+  ev.kind = "email.received";
+  ev.actor = mail.from;
+  ev.received_at = received_at;
+  if (!mail.message_id.empty()) {
+    ev.dedupe_key = "email:" + mail.message_id;
+  } else {
+    ev.dedupe_key =
+        "email:" + mail.provider + ":" +
+        connectors::to_hex(connectors::sha256(mail.from + "\n" + mail.subject + "\n" + mail.text));
+  }
+  auto strings = [](const std::vector<std::string>& v) {
+    boost::json::array a;
+    a.reserve(v.size());
+    for (const auto& s : v) a.emplace_back(s);
+    return a;
+  };
+  boost::json::object& p = ev.payload;
+  p["provider"] = mail.provider;
+  p["from"] = mail.from;
+  p["from_name"] = mail.from_name;
+  p["to"] = strings(mail.to);
+  p["cc"] = strings(mail.cc);
+  p["subject"] = mail.subject;
+  p["text"] = mail.text;
+  p["message_id"] = mail.message_id;
+  p["in_reply_to"] = mail.in_reply_to;
+  p["references"] = strings(mail.references);
+  if (mail.conversation_id) p["conversation_id"] = *mail.conversation_id;
+  p["auto_reply"] = mail.auto_reply;
+  p["auto_reason"] = mail.auto_reason;
+  p["attachments"] = mail.attachments;
+  return ev;
+}
+
+// ---- EmailInbound ---------------------------------------------------------------------------
+
+namespace {
+
+/// Normalisation shared by every provider: UTF-8, lower-cased and deduplicated addresses, the
+/// sender check, loop protection and the reply token.
+Expected<InboundEmail> finish(detail::ProviderMail parsed, const ReplyTokenConfig& reply) {
+  InboundEmail mail = std::move(parsed.mail);
+  mail.from = make_valid_utf8(lower_ascii(trim(mail.from)));
+  mail.envelope_from = make_valid_utf8(lower_ascii(trim(mail.envelope_from)));
+  if (mail.from.empty()) mail.from = mail.envelope_from;
+  if (mail.from.empty()) return fail(Errc::kInvalidInput, "no sender address");
+  mail.from_name = make_valid_utf8(mail.from_name);
+  mail.subject = make_valid_utf8(mail.subject);
+  mail.text = make_valid_utf8(mail.text);
+  mail.message_id = make_valid_utf8(mail.message_id);
+  mail.in_reply_to = make_valid_utf8(mail.in_reply_to);
+  for (auto& r : mail.references) r = make_valid_utf8(r);
+  dedupe_lower(mail.to);
+  dedupe_lower(mail.cc);
+
+  if (auto reason = auto_reply_reason(parsed.headers, mail.from, mail.envelope_from)) {
+    mail.auto_reply = true;
+    mail.auto_reason = std::move(*reason);
+  } else if (parsed.envelope_known && mail.envelope_from.empty()) {
+    mail.auto_reply = true;
+    mail.auto_reason = "empty envelope sender (bounce)";
+  }
+
+  if (reply.enabled()) {
+    std::vector<std::string> candidates = mail.to;
+    candidates.insert(candidates.end(), mail.cc.begin(), mail.cc.end());
+    for (const auto& hash : parsed.mailbox_hashes)
+      candidates.push_back(reply.local + "+" + hash + "@" + reply.domain);
+    if (auto token = find_reply_token(candidates, reply)) {
+      auto id = verify_reply_token(*token, reply.secret);
+      if (id) {
+        mail.conversation_id = std::move(*id);
+      } else {
+        // Only the claimed conversation, never the MAC part of the token.
+        auto dot = token->rfind('.');
+        spdlog::warn("email: ignoring reply token for conversation '{}' from {}: {}",
+                     make_valid_utf8(echo(token->substr(0, std::min<std::size_t>(dot, 64)))),
+                     mail.from, id.error().message);
+      }
+    }
+  }
+  return mail;
+}
+
+}  // namespace
+
+EmailInbound::EmailInbound(InboundConfig config, const Clock& clock)
+    : config_(std::move(config)), clock_(clock) {}
+
+bool EmailInbound::configured(std::string_view provider) const {
+  return configured_provider(config_, provider);
+}
+
+Expected<InboundEmail> EmailInbound::parse(std::string_view provider, std::string_view content_type,
+                                           std::string_view body) const {
+  Expected<detail::ProviderMail> parsed = fail(Errc::kInternal, "unreachable");
+  if (provider == "mailgun") {
+    auto fields = detail::mailgun_fields(content_type, body);
+    if (!fields) return Unexpected(fields.error());
+    parsed = detail::parse_mailgun(*fields);
+  } else if (provider == "postmark") {
+    auto media = detail::media_type(content_type);
+    if (media != "application/json")
+      return fail(Errc::kUnsupportedMedia,
+                  "postmark posts application/json, got '" + echo(media) + "'");
+    parsed = detail::parse_postmark(body);
+  } else if (provider == "sendgrid") {
+    auto media = detail::media_type(content_type);
+    if (media != "multipart/form-data")
+      return fail(Errc::kUnsupportedMedia,
+                  "sendgrid posts multipart/form-data, got '" + echo(media) + "'");
+    auto fields = detail::parse_multipart_form(content_type, body);
+    if (!fields) return Unexpected(fields.error());
+    parsed = detail::parse_sendgrid(*fields);
+  } else {
+    return fail(Errc::kNotFound, "unknown email provider '" + echo(provider) + "'");
+  }
+  if (!parsed) return Unexpected(parsed.error());
+  return finish(std::move(*parsed), config_.reply);
+}
+
+Expected<Event> EmailInbound::handle(const net::HttpRequest& request) {
+  const auto provider = request.param("provider");
+  if (!known_provider(provider))
+    return fail(Errc::kNotFound, "unknown email provider '" + echo(provider) + "'");
+  if (!configured(provider))
+    return fail(Errc::kNotFound,
+                "email provider '" + std::string(provider) + "' is not configured");
+  const auto content_type = request.header("content-type");
+
+  if (provider == "mailgun") {
+    // The signature travels inside the body, so its fields are read before it is checked;
+    // the mail itself is only interpreted after.
+    auto fields = detail::mailgun_fields(content_type, request.body);
+    if (!fields) return Unexpected(fields.error());
+    const auto* timestamp = detail::find_field(*fields, "timestamp");
+    const auto* token = detail::find_field(*fields, "token");
+    const auto* signature = detail::find_field(*fields, "signature");
+    if (!timestamp || !token || !signature || token->empty())
+      return fail(Errc::kUnauthenticated,
+                  "mailgun signature fields missing (timestamp, token, signature)");
+    auto expected = connectors::to_hex(
+        connectors::hmac_sha256(config_.mailgun.signing_key.reveal(), *timestamp + *token));
+    if (!connectors::constant_time_equal(lower_ascii(trim(*signature)), expected))
+      return fail(Errc::kUnauthenticated, "mailgun signature does not match");
+    std::int64_t ts = 0;
+    auto tsv = trim(*timestamp);
+    auto [ptr, ec] = std::from_chars(tsv.data(), tsv.data() + tsv.size(), ts);
+    // The bound keeps the arithmetic below far from overflow.
+    if (ec != std::errc{} || ptr != tsv.data() + tsv.size() || ts < 0 || ts > (1LL << 40))
+      return fail(Errc::kUnauthenticated, "mailgun timestamp is not a Unix time");
+    const auto now = clock_.now();
+    const std::int64_t now_s = to_unix_seconds(now);
+    const std::int64_t limit = config_.max_age.count();
+    if (now_s - ts > limit)
+      return fail(Errc::kUnauthenticated, "mailgun timestamp is " + std::to_string(now_s - ts) +
+                                              " s old (limit " + std::to_string(limit) + " s)");
+    if (ts - now_s > limit)
+      return fail(Errc::kUnauthenticated, "mailgun timestamp is " + std::to_string(ts - now_s) +
+                                              " s in the future (limit " + std::to_string(limit) +
+                                              " s)");
+    {
+      std::lock_guard lock(replay_mutex_);
+      const std::int64_t now_ms = to_unix_ms(now);
+      const std::int64_t keep_ms = 2 * limit * 1000;
+      while (!token_order_.empty() && (now_ms - token_order_.front().first > keep_ms ||
+                                       token_order_.size() >= kMaxSeenTokens)) {
+        seen_tokens_.erase(token_order_.front().second);
+        token_order_.pop_front();
+      }
+      if (!seen_tokens_.insert(*token).second)
+        return fail(Errc::kUnauthenticated, "mailgun token was already used (replay)");
+      token_order_.emplace_back(now_ms, *token);
+    }
+    auto parsed = detail::parse_mailgun(*fields);
+    if (!parsed) return Unexpected(parsed.error());
+    auto mail = finish(std::move(*parsed), config_.reply);
+    if (!mail) return Unexpected(mail.error());
+    return to_event(*mail, request.received_at);
+  }
+
+  Expected<void> auth;
+  if (provider == "postmark") {
+    auth = check_basic(request, "postmark", config_.postmark.username, config_.postmark.password);
+  } else {
+    auth = check_sendgrid_auth(request, config_);
+  }
+  if (!auth) return Unexpected(auth.error());
+
+  auto mail = parse(provider, content_type, request.body);
+  if (!mail) return Unexpected(mail.error());
+  return to_event(*mail, request.received_at);
+}
+
+}  // namespace steward::email
