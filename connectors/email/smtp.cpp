@@ -3,6 +3,7 @@
 #include <curl/curl.h>
 
 #include <algorithm>
+#include <array>
 #include <boost/json/array.hpp>
 #include <boost/url/parse.hpp>
 #include <boost/url/url_view.hpp>
@@ -138,16 +139,17 @@ struct SmtpClient::Impl {
     for (CURL* h : idle) curl_easy_cleanup(h);
   }
 
-  CURL* acquire() {
+  /// A handle, and whether it comes from the pool (and may hold a kept-alive connection).
+  std::pair<CURL*, bool> acquire() {
     {
       std::lock_guard lock(mu);
       if (!idle.empty()) {
         CURL* h = idle.back();
         idle.pop_back();
-        return h;
+        return {h, true};
       }
     }
-    return curl_easy_init();
+    return {curl_easy_init(), false};
   }
 
   // A handle whose last transaction went through keeps its connection for the next send;
@@ -292,51 +294,76 @@ Expected<SmtpReply> SmtpClient::send(std::string_view envelope_from,
   }
   if (data.empty()) return fail(Errc::kInvalidInput, "smtp: empty message");
 
-  CURL* h = impl_->acquire();
+  struct Outcome {
+    CURLcode rc = CURLE_OK;
+    long code = 0;
+    Transfer t;
+    std::array<char, CURL_ERROR_SIZE> errbuf{};
+  };
+  // One transaction on handle `h`; the handle goes back to the pool or is dropped.
+  auto attempt = [&](CURL* h, Outcome& o) {
+    Transfer& t = o.t;
+    t.data = data;
+    char* errbuf = o.errbuf.data();
+    const std::string from = "<" + std::string(envelope_from) + ">";
+    curl_easy_setopt(h, CURLOPT_URL, impl_->curl_url.c_str());
+    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
+    curl_easy_setopt(h, CURLOPT_USE_SSL, impl_->use_ssl);
+    curl_easy_setopt(h, CURLOPT_SSLVERSION, static_cast<long>(CURL_SSLVERSION_TLSv1_2));
+    if (!impl_->ca_file.empty()) curl_easy_setopt(h, CURLOPT_CAINFO, impl_->ca_file.c_str());
+    if (!impl_->username.empty()) {
+      curl_easy_setopt(h, CURLOPT_USERNAME, impl_->username.c_str());
+      curl_easy_setopt(h, CURLOPT_PASSWORD, std::string(impl_->password.reveal()).c_str());
+    }
+    curl_easy_setopt(h, CURLOPT_MAIL_FROM, from.c_str());
+    curl_easy_setopt(h, CURLOPT_MAIL_RCPT, rcpt.get());
+    curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
+    curl_easy_setopt(h, CURLOPT_READFUNCTION, &read_body);
+    curl_easy_setopt(h, CURLOPT_READDATA, &t);
+    curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(data.size()));
+    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, impl_->connect_timeout_ms);
+    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, impl_->timeout_ms);
+    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(h, CURLOPT_TCP_NODELAY, 1L);
+    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+    curl_easy_setopt(h, CURLOPT_DEBUGFUNCTION, &on_debug);
+    curl_easy_setopt(h, CURLOPT_DEBUGDATA, &t);
+    curl_easy_setopt(h, CURLOPT_VERBOSE, 1L);
+
+    o.rc = curl_easy_perform(h);
+    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &o.code);
+
+    // The handle outlives this frame (pool, or the QUIT sent by cleanup): nothing of it may
+    // point here any more. The password copy above is gone already; curl keeps its own.
+    curl_easy_setopt(h, CURLOPT_VERBOSE, 0L);
+    curl_easy_setopt(h, CURLOPT_DEBUGFUNCTION, nullptr);
+    curl_easy_setopt(h, CURLOPT_DEBUGDATA, nullptr);
+    curl_easy_setopt(h, CURLOPT_READDATA, nullptr);
+    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, nullptr);
+    curl_easy_setopt(h, CURLOPT_MAIL_RCPT, nullptr);
+    impl_->release(h, o.rc == CURLE_OK);
+  };
+
+  auto [h, pooled] = impl_->acquire();
   if (!h) return fail(Errc::kInternal, "smtp: curl_easy_init failed");
-
-  Transfer t;
-  t.data = data;
-  char errbuf[CURL_ERROR_SIZE] = {0};
-  const std::string from = "<" + std::string(envelope_from) + ">";
-
-  curl_easy_setopt(h, CURLOPT_URL, impl_->curl_url.c_str());
-  curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
-  curl_easy_setopt(h, CURLOPT_USE_SSL, impl_->use_ssl);
-  curl_easy_setopt(h, CURLOPT_SSLVERSION, static_cast<long>(CURL_SSLVERSION_TLSv1_2));
-  if (!impl_->ca_file.empty()) curl_easy_setopt(h, CURLOPT_CAINFO, impl_->ca_file.c_str());
-  if (!impl_->username.empty()) {
-    curl_easy_setopt(h, CURLOPT_USERNAME, impl_->username.c_str());
-    curl_easy_setopt(h, CURLOPT_PASSWORD, std::string(impl_->password.reveal()).c_str());
+  Outcome first;
+  attempt(h, first);
+  Outcome* out = &first;
+  Outcome second;
+  // A pooled connection the server has meanwhile closed (idle timeout: "421 Timeout", or a
+  // reset) fails before any of the message was sent: try once more on a fresh connection.
+  // Nothing was accepted, so this can never deliver twice.
+  if (first.rc != CURLE_OK && pooled && first.t.offset == 0 &&
+      (first.code == 421 || first.code == 0)) {
+    CURL* fresh = curl_easy_init();
+    if (!fresh) return fail(Errc::kInternal, "smtp: curl_easy_init failed");
+    attempt(fresh, second);
+    out = &second;
   }
-  curl_easy_setopt(h, CURLOPT_MAIL_FROM, from.c_str());
-  curl_easy_setopt(h, CURLOPT_MAIL_RCPT, rcpt.get());
-  curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
-  curl_easy_setopt(h, CURLOPT_READFUNCTION, &read_body);
-  curl_easy_setopt(h, CURLOPT_READDATA, &t);
-  curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(data.size()));
-  curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, impl_->connect_timeout_ms);
-  curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, impl_->timeout_ms);
-  curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(h, CURLOPT_TCP_NODELAY, 1L);
-  curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
-  curl_easy_setopt(h, CURLOPT_DEBUGFUNCTION, &on_debug);
-  curl_easy_setopt(h, CURLOPT_DEBUGDATA, &t);
-  curl_easy_setopt(h, CURLOPT_VERBOSE, 1L);
-
-  const CURLcode rc = curl_easy_perform(h);
-  long code = 0;
-  curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
-
-  // The handle outlives this frame (pool, or the QUIT sent by cleanup): nothing of it may
-  // point here any more. The password copy above is gone already; curl keeps its own.
-  curl_easy_setopt(h, CURLOPT_VERBOSE, 0L);
-  curl_easy_setopt(h, CURLOPT_DEBUGFUNCTION, nullptr);
-  curl_easy_setopt(h, CURLOPT_DEBUGDATA, nullptr);
-  curl_easy_setopt(h, CURLOPT_READDATA, nullptr);
-  curl_easy_setopt(h, CURLOPT_ERRORBUFFER, nullptr);
-  curl_easy_setopt(h, CURLOPT_MAIL_RCPT, nullptr);
-  impl_->release(h, rc == CURLE_OK);
+  const CURLcode rc = out->rc;
+  const long code = out->code;
+  const Transfer& t = out->t;
+  const char* errbuf = out->errbuf.data();
 
   // The server's words for `code`: the latest reply that carried it.
   std::string text;

@@ -22,6 +22,8 @@ struct SmtpFakeOptions {
   bool require_tls = false;   ///< refuse MAIL without TLS
   std::string auth;           ///< "user:pass"; empty: no AUTH
   std::string host;           ///< SMTP bind address; empty: 127.0.0.1
+  bool sink = false;          ///< count messages without parsing or keeping them (benchmarks)
+  int idle_timeout_ms = 0;    ///< close idle connections with "421 Timeout" (0: server default)
 };
 
 /// One running tests/fakes/smtp/server.js and its control client. Check error() first: it
@@ -65,6 +67,11 @@ class SmtpFake {
     if (!o.auth.empty()) {
       argv.emplace_back("--auth");
       argv.push_back(o.auth);
+    }
+    if (o.sink) argv.emplace_back("--sink");
+    if (o.idle_timeout_ms > 0) {
+      argv.emplace_back("--idle-timeout-ms");
+      argv.push_back(std::to_string(o.idle_timeout_ms));
     }
     if (!o.host.empty()) {
       argv.emplace_back("--host");

@@ -3,14 +3,15 @@
 // control API on a second loopback port:
 //
 //   node server.js --port-file PATH [--tls-cert PEM --tls-key PEM] [--auth USER:PASS]
-//                  [--require-tls] [--implicit-tls] [--host ADDR]
+//                  [--require-tls] [--implicit-tls] [--host ADDR] [--sink]
+//                  [--idle-timeout-ms MS]
 //
 // SMTP listens on ADDR (default 127.0.0.1), the control API on 127.0.0.1, both on ephemeral
 // ports; once both listen, PATH receives {"smtp":P1,"control":P2} atomically (tmp + rename).
 // With a certificate STARTTLS is offered (--implicit-tls: TLS from the first byte instead, as
 // on port 465); AUTH PLAIN/LOGIN is offered only with --auth and then required (530 without),
 // and in clear text only when there is no certificate. --require-tls refuses MAIL (530) on a
-// session without TLS.
+// session without TLS. --sink (benchmarks) counts messages without parsing or keeping them.
 //
 // Control API (JSON):
 //   GET  /messages  → [{from, to:[...], raw, secure, user, parsed:{subject, text, html,
@@ -37,7 +38,7 @@ function usage(message) {
 function parseArgs(argv) {
   const opts = {
     portFile: null, cert: null, key: null, auth: null, requireTls: false, implicitTls: false,
-    host: '127.0.0.1',
+    host: '127.0.0.1', sink: false, idleTimeoutMs: 0,
   };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -59,6 +60,10 @@ function parseArgs(argv) {
       case '--require-tls': opts.requireTls = true; break;
       case '--implicit-tls': opts.implicitTls = true; break;
       case '--host': opts.host = value(); break;
+      // Benchmarks: accept and count messages without parsing or keeping them.
+      case '--sink': opts.sink = true; break;
+      // Closes idle connections with "421 Timeout" after this many ms (like a real MTA).
+      case '--idle-timeout-ms': opts.idleTimeoutMs = Number(value()); break;
       default: usage(`unknown argument ${arg}`);
     }
   }
@@ -137,6 +142,7 @@ const smtpOptions = {
   // AUTH in clear text only when there is no TLS to use (loopback tests without a cert).
   allowInsecureAuth: !opts.cert,
   hideENHANCEDSTATUSCODES: true,
+  ...(opts.idleTimeoutMs > 0 ? { socketTimeout: opts.idleTimeoutMs } : {}),
   onConnect(session, callback) {
     stats.connections += 1;
     applyFault('connect', callback);
@@ -168,6 +174,10 @@ const smtpOptions = {
       applyFault('data', async (err) => {
         if (err) return callback(err);
         const raw = Buffer.concat(chunks);
+        if (opts.sink) {
+          stats.messages += 1;
+          return callback(null, 'OK: queued as fake-' + stats.messages);
+        }
         let parsed;
         try {
           parsed = await describe(raw);

@@ -423,6 +423,24 @@ TEST(SmtpTransport, LoopbackWithoutStartTlsIsSentInClear) {
   EXPECT_TRUE(msgs[0].at("user").is_null());
 }
 
+TEST(SmtpTransport, AConnectionTheServerClosedWhileIdleIsReplacedTransparently) {
+  ServerOptions so;
+  so.idle_timeout_ms = 300;
+  FakeSmtp server(so);
+  ASSERT_TRUE(server.error().empty()) << server.error();
+  SmtpOptions o;
+  o.url = Secret(url(server.port(), false));
+  auto client = make_client(o);
+  ASSERT_NE(client, nullptr);
+  ASSERT_TRUE(client->send("bot@acme.example", {"lead@client.example"}, kRaw).has_value());
+  // The server says "421 Timeout" and closes the kept-alive connection meanwhile.
+  std::this_thread::sleep_for(std::chrono::milliseconds(900));
+  auto r = client->send("bot@acme.example", {"lead@client.example"}, kRaw);
+  ASSERT_TRUE(r.has_value()) << r.error().message;
+  EXPECT_EQ(server.messages().size(), 2u) << "each message exactly once";
+  EXPECT_EQ(server.connections(), 2);
+}
+
 std::optional<std::string> non_loopback_ipv4() {
   ifaddrs* list = nullptr;
   if (::getifaddrs(&list) != 0) return std::nullopt;
