@@ -287,6 +287,8 @@ TEST(LeadQualifier, SlackEscape) {
 TEST(LeadQualifierChain, HotLeadActionsAreAllowAllowAsk) {
   policies::Vars vars;
   vars.values["slack.sales_channel"] = {"C_SALES"};
+  vars.values["slack.support_channel"] = {"C_SUPPORT"};
+  vars.values["slack.escalation_channel"] = {"C_ESCALATE"};
   vars.values["company.domains"] = {"acme.example"};
   auto rights = policies::DecisionRights::load_file(kRules / "decision-rights.toml", vars);
   ASSERT_TRUE(rights) << rights.error().message;

@@ -18,8 +18,17 @@ const std::string kRulesFile = STEWARD_SOURCE_DIR "/policies/rules/decision-righ
 Vars shipped_vars() {
   Vars v;
   v.values["slack.sales_channel"] = {"C_SALES"};
+  v.values["slack.support_channel"] = {"C_SUPPORT"};
+  v.values["slack.escalation_channel"] = {"C_ESCALATE"};
   v.values["company.domains"] = {"acme.example"};
   return v;
+}
+
+/// The trace line of rule `id` ("" when the rule was not tried).
+std::string line_of(const Decision& d, std::string_view id) {
+  for (const auto& t : d.trace)
+    if (t.rfind(std::string(id) + ":", 0) == 0) return t;
+  return {};
 }
 
 DecisionRights shipped() {
@@ -39,9 +48,9 @@ Action make(std::string kind, std::string_view fields_json, std::string summary 
 
 boost::json::object facts(std::string_view j = "{}") { return boost::json::parse(j).as_object(); }
 
-TEST(ShippedDecisionRights, LoadsThreeRules) {
+TEST(ShippedDecisionRights, LoadsFiveRules) {
   auto r = shipped();
-  EXPECT_EQ(r.size(), 3u);
+  EXPECT_EQ(r.size(), 5u);
   EXPECT_EQ(r.label(), "decision-rights.toml");
 }
 
@@ -62,7 +71,31 @@ TEST(ShippedDecisionRights, PostElsewhereFallsToDefaultDeny) {
   EXPECT_EQ(d.reason, "no rule matched; the default is deny");
   ASSERT_GE(d.trace.size(), 3u);
   EXPECT_EQ(d.trace[1], "sales-channel-posts: channel 'C_RANDOM' is not 'C_SALES'");
-  EXPECT_EQ(d.trace[2], "external-email: action kind does not match");
+  EXPECT_EQ(line_of(d, "support-channel-posts"),
+            "support-channel-posts: channel 'C_RANDOM' is not in [C_SUPPORT, C_ESCALATE]");
+  EXPECT_EQ(line_of(d, "external-email"), "external-email: action kind does not match");
+}
+
+TEST(ShippedDecisionRights, SupportAndEscalationPostsAreAllowed) {
+  auto r = shipped();
+  for (const char* ch : {"C_SUPPORT", "C_ESCALATE"}) {
+    auto d = r.decide(make("slack.post", std::string(R"({"channel":")") + ch + R"("})"), facts());
+    EXPECT_EQ(d.verdict, Verdict::kAllow) << ch;
+    EXPECT_EQ(d.rule, "decision-rights.toml#support-channel-posts");
+  }
+}
+
+TEST(ShippedDecisionRights, ReplyToATicketAsksSupportFor8h) {
+  auto d = shipped().decide(make("email.send", R"({"to":"ann@customer.example"})"),
+                            facts(R"({"ticket":{"conversation_id":"cv_1","topic":"billing"}})"));
+  EXPECT_EQ(d.verdict, Verdict::kAsk);
+  EXPECT_EQ(d.rule, "decision-rights.toml#support-replies");
+  EXPECT_EQ(d.approvers, std::vector<std::string>{"role:support"});
+  EXPECT_EQ(d.expires_after, std::chrono::hours(8));
+  EXPECT_EQ(d.on_expiry, "reject");
+  // Without a ticket (a lead follow-up) the director rule still decides.
+  auto lead = shipped().decide(make("email.send", R"({"to":"ann@customer.example"})"), facts());
+  EXPECT_EQ(lead.rule, "decision-rights.toml#external-email");
 }
 
 TEST(ShippedDecisionRights, ExternalEmailAsksDirectorFor24h) {
@@ -81,7 +114,8 @@ TEST(ShippedDecisionRights, InternalEmailIsDenied) {
   auto d = shipped().decide(make("email.send", R"({"to":"ann@acme.example"})"), facts());
   EXPECT_EQ(d.verdict, Verdict::kDeny);
   EXPECT_EQ(d.rule, "decision-rights.toml#<default-deny>");
-  EXPECT_EQ(d.trace[2], "external-email: to.domain 'acme.example' is in [acme.example]");
+  EXPECT_EQ(line_of(d, "external-email"),
+            "external-email: to.domain 'acme.example' is in [acme.example]");
 }
 
 TEST(ShippedDecisionRights, DisplayNameAndCaseAreHandled) {
@@ -91,7 +125,8 @@ TEST(ShippedDecisionRights, DisplayNameAndCaseAreHandled) {
   auto internal =
       r.decide(make("email.send", R"({"to":"\"Doe, Ann\" <ann@ACME.example>"})"), facts());
   EXPECT_EQ(internal.verdict, Verdict::kDeny);
-  EXPECT_EQ(internal.trace[2], "external-email: to.domain 'acme.example' is in [acme.example]");
+  EXPECT_EQ(line_of(internal, "external-email"),
+            "external-email: to.domain 'acme.example' is in [acme.example]");
 }
 
 TEST(ShippedDecisionRights, MixedRecipientsCountAsExternal) {
@@ -104,7 +139,7 @@ TEST(ShippedDecisionRights, MissingOrBrokenRecipientIsDenied) {
   auto r = shipped();
   auto none = r.decide(make("email.send", R"({"subject":"x"})"), facts());
   EXPECT_EQ(none.verdict, Verdict::kDeny);
-  EXPECT_EQ(none.trace[2], "external-email: to.domain is missing");
+  EXPECT_EQ(line_of(none, "external-email"), "external-email: to.domain is missing");
   auto broken = r.decide(make("email.send", R"({"to":"not-an-address"})"), facts());
   EXPECT_EQ(broken.verdict, Verdict::kDeny);
 }
@@ -119,7 +154,7 @@ TEST(ShippedDecisionRights, PipelineUpsertIsAllowed) {
 TEST(ShippedDecisionRights, UnknownActionIsDenied) {
   auto d = shipped().decide(make("crm.delete", R"({})"), facts());
   EXPECT_EQ(d.verdict, Verdict::kDeny);
-  EXPECT_EQ(d.trace.size(), 4u);  // three rules + the default
+  EXPECT_EQ(d.trace.size(), 6u);  // five rules + the default
 }
 
 TEST(ShippedDecisionRights, ExplainMentionsEveryRuleAndTheDecision) {
