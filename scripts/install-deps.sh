@@ -28,6 +28,12 @@ fi
 
 # npm packages of the test fakes, exactly as locked (only for the test command).
 if [ "${STEWARD_NPM:-0}" = "1" ]; then
+  # smtp-server and mailparser declare node >= 20; Debian 12's own nodejs is 18.
+  node_major="$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)"
+  if [ "$node_major" -lt 20 ]; then
+    echo "install-deps: the email tests need Node.js >= 20 (found: $(node --version 2>/dev/null || echo none))" >&2
+    exit 1
+  fi
   root="$(cd "$(dirname "$0")/.." && pwd)"
   for dir in tests/fakes/smtp; do
     echo "+ npm ci ($dir)"
