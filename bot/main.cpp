@@ -146,20 +146,24 @@ email::InboundConfig inbound_config(const runtime::Config& config) {
   return in;
 }
 
+email::SmtpOptions smtp_options(const runtime::Config& config) {
+  email::SmtpOptions so;
+  so.url = config.email.smtp_url;
+  so.username = config.email.smtp_username;
+  so.password = config.email.smtp_password;
+  so.allow_plain = config.email.smtp_allow_plain;
+  so.ca_file = config.email.smtp_ca_file;
+  so.timeout = config.email.smtp_timeout;
+  return so;
+}
+
 /// The `email.send` executor: SMTP when [email] smtp_url is set, else the Maildir.
 std::unique_ptr<ActionExecutor> email_executor(const runtime::Config& config, const Clock& clock) {
   email::ComposeContext compose;
   compose.from = config.email.from;
   compose.reply = reply_tokens(config);
   if (config.email.smtp_configured()) {
-    email::SmtpOptions so;
-    so.url = config.email.smtp_url;
-    so.username = config.email.smtp_username;
-    so.password = config.email.smtp_password;
-    so.allow_plain = config.email.smtp_allow_plain;
-    so.ca_file = config.email.smtp_ca_file;
-    so.timeout = config.email.smtp_timeout;
-    auto client = need(email::SmtpClient::create(std::move(so)), "email.smtp_url");
+    auto client = need(email::SmtpClient::create(smtp_options(config)), "email.smtp_url");
     spdlog::info("email: sending through {}", client->describe());
     return std::make_unique<email::SmtpExecutor>(std::move(client), compose, clock);
   }
@@ -467,8 +471,20 @@ int check(const std::string& config_path) {
             << "\npolicies: " << policies_dir(config).string() << " (" << pol.rights.size()
             << " decision rule(s))\nforms: " << config.forms.size()
             << "\npeople: " << config.people.size()
-            << "\nslack: " << (config.slack.configured() ? "configured" : "not configured")
-            << "\nOK\n";
+            << "\nslack: " << (config.slack.configured() ? "configured" : "not configured");
+  // The SMTP settings are validated the way `serve` uses them (nothing is contacted).
+  if (config.email.smtp_configured()) {
+    auto client = need(email::SmtpClient::create(smtp_options(config)), "email.smtp_url");
+    std::cout << "\nemail out: " << client->describe();
+  } else {
+    std::cout << "\nemail out: maildir " << config.email.maildir.string();
+  }
+  SystemClock clock;
+  email::EmailInbound inbound(inbound_config(config), clock);
+  std::string providers;
+  for (std::string_view p : {"mailgun", "postmark", "sendgrid"})
+    if (inbound.configured(p)) providers += (providers.empty() ? "" : ", ") + std::string(p);
+  std::cout << "\nemail in: " << (providers.empty() ? "none" : providers) << "\nOK\n";
   return 0;
 }
 

@@ -491,3 +491,18 @@ TEST_F(MailFlow, SmtpFailuresRetryThenDeadLetterWithTheServerReply) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST_F(MailFlow, CheckReportsTheMailSetUpWithoutSecrets) {
+  auto out = cli("check");
+  EXPECT_EQ(last_rc_, 0) << out;
+  EXPECT_NE(out.find("email out: smtp://127.0.0.1:" + std::to_string(smtp_->port())),
+            std::string::npos)
+      << out;
+  EXPECT_NE(out.find("email in: mailgun, postmark, sendgrid"), std::string::npos) << out;
+  for (const char* secret : {kSmtpPassword, kPostmarkPassword, kMailgunKey, kSendgridToken})
+    EXPECT_EQ(out.find(secret), std::string::npos) << out;
+}
+
+}  // namespace
