@@ -28,7 +28,7 @@ for d in connectors/*/; do
 done
 for d in agents/*/; do
   name=$(basename "$d")
-  others=$(ls -d agents/*/ | xargs -n1 basename | grep -vE "^$name$" | sed 's#^#agents/#' | paste -sd"|" - || true)
+  others=$(ls -d agents/*/ | xargs -n1 basename | grep -vE "^($name|common)$" | sed 's#^#agents/#' | paste -sd"|" - || true)
   check "$d" "bot/net|bot/store|bot/runtime|bot/dashboard|connectors/|policies/${others:+|$others}"
 done
 # Beast/Asio stay inside bot/net (compile time, and the I/O model).

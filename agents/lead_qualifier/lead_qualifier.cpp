@@ -11,6 +11,7 @@
 #include <system_error>
 #include <utility>
 
+#include "agents/common/text.hpp"
 #include "bot/core/json.hpp"
 
 namespace steward::agents::lead {
@@ -18,6 +19,10 @@ namespace steward::agents::lead {
 namespace {
 
 namespace mstch = kainjow::mustache;
+using common::mrkdwn;
+using common::plain_text;
+using common::read_file;
+using common::render;
 
 // Slack limits: section text 3000, a field 2000, header 150 characters.
 constexpr std::size_t kMaxFieldChars = 200;
@@ -89,41 +94,6 @@ bool plausible_email(std::string_view e) {
   return e.size() <= 254;
 }
 
-Expected<std::string> read_file(const std::filesystem::path& path) {
-  std::error_code ec;
-  if (!std::filesystem::exists(path, ec)) {
-    return fail(Errc::kNotFound, path.string() + ": file not found");
-  }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return fail(Errc::kInvalidInput, path.string() + ": cannot open for reading");
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-Expected<std::string> render(const std::string& tmpl_text, const mstch::data& data,
-                             std::string_view what) {
-  mstch::mustache tmpl{tmpl_text};
-  if (!tmpl.is_valid()) {
-    return fail(Errc::kInternal, std::string(what) + ": " + tmpl.error_message());
-  }
-  // Plain-text email: nothing may be HTML-escaped.
-  tmpl.set_custom_escape([](const std::string& s) { return s; });
-  std::string out = tmpl.render(data);
-  if (!tmpl.is_valid()) {
-    return fail(Errc::kInternal, std::string(what) + ": " + tmpl.error_message());
-  }
-  return out;
-}
-
-boost::json::object plain_text(std::string text) {
-  return {{"type", "plain_text"}, {"text", std::move(text)}, {"emoji", true}};
-}
-
-boost::json::object mrkdwn(std::string text) {
-  return {{"type", "mrkdwn"}, {"text", std::move(text)}};
-}
-
 const char* stage_emoji(std::string_view stage) {
   if (stage == "hot") return "🔥";
   if (stage == "warm") return "☀️";
@@ -131,20 +101,6 @@ const char* stage_emoji(std::string_view stage) {
 }
 
 }  // namespace
-
-std::string slack_escape(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (char ch : text) {
-    switch (ch) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      default: out += ch;
-    }
-  }
-  return out;
-}
 
 std::string summarise_need(std::string_view message, std::size_t max_chars) {
   std::string text = trim(message);

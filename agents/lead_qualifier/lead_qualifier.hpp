@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 
+#include "agents/common/text.hpp"
 #include "agents/lead_qualifier/scoring.hpp"
 #include "bot/core/agent.hpp"
 #include "bot/core/expected.hpp"
@@ -51,8 +52,7 @@ class LeadQualifier final : public Agent {
   LeadQualifierConfig config_;
 };
 
-/// Escapes & < > for Slack mrkdwn/plain text fields (Slack's three control characters).
-std::string slack_escape(std::string_view text);
+using common::slack_escape;  ///< agents/common/text.hpp
 
 /// A short summary of what the lead asked for: the first sentence of their message, at most
 /// `max_chars` bytes (cut at a word, "…" appended), without trailing punctuation; empty when

@@ -10,6 +10,8 @@
 #include <sstream>
 #include <system_error>
 
+#include "agents/common/text.hpp"
+
 namespace steward::agents::lead {
 
 namespace {
@@ -331,15 +333,9 @@ std::optional<std::string> test(const Criterion& c, const boost::json::object& l
 }  // namespace
 
 Expected<ScoringRules> ScoringRules::load_file(const std::filesystem::path& path) {
-  std::error_code ec;
-  if (!std::filesystem::exists(path, ec)) {
-    return fail(Errc::kNotFound, path.string() + ": file not found");
-  }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return fail(Errc::kInvalidInput, path.string() + ": cannot open for reading");
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return load_string(ss.str(), path.string());
+  auto text = common::read_file(path);
+  if (!text) return Unexpected(text.error());
+  return load_string(*text, path.string());
 }
 
 Expected<ScoringRules> ScoringRules::load_string(std::string_view text, std::string_view label) {

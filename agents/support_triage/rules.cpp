@@ -12,6 +12,8 @@
 #include <system_error>
 #include <utility>
 
+#include "agents/common/text.hpp"
+
 namespace steward::agents::support {
 
 namespace {
@@ -373,15 +375,9 @@ Expected<void> parse_word_lists(
 // ---- TriageRules ----
 
 Expected<TriageRules> TriageRules::load_file(const std::filesystem::path& path) {
-  std::error_code ec;
-  if (!std::filesystem::exists(path, ec)) {
-    return fail(Errc::kNotFound, path.string() + ": file not found");
-  }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return fail(Errc::kInvalidInput, path.string() + ": cannot open for reading");
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return load_string(ss.str(), path.string());
+  auto text = common::read_file(path);
+  if (!text) return Unexpected(text.error());
+  return load_string(*text, path.string());
 }
 
 Expected<TriageRules> TriageRules::load_string(std::string_view text, std::string_view label) {

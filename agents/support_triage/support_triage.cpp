@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "agents/common/text.hpp"
 #include "bot/core/json.hpp"
 
 namespace steward::agents::support {
@@ -19,6 +20,10 @@ namespace steward::agents::support {
 namespace {
 
 namespace mstch = kainjow::mustache;
+using common::mrkdwn;
+using common::plain_text;
+using common::read_file;
+using common::render;
 
 // Slack limits: header 150, a section field 2000, section text 3000 characters.
 constexpr std::size_t kMaxHeaderChars = 140;
@@ -95,41 +100,6 @@ std::string message_id_of(std::string_view raw) {
   return id;
 }
 
-Expected<std::string> read_file(const std::filesystem::path& path) {
-  std::error_code ec;
-  if (!std::filesystem::exists(path, ec)) {
-    return fail(Errc::kNotFound, path.string() + ": file not found");
-  }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return fail(Errc::kInvalidInput, path.string() + ": cannot open for reading");
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-Expected<std::string> render(const std::string& tmpl_text, const mstch::data& data,
-                             std::string_view what) {
-  mstch::mustache tmpl{tmpl_text};
-  if (!tmpl.is_valid()) {
-    return fail(Errc::kInternal, std::string(what) + ": " + tmpl.error_message());
-  }
-  // Plain-text email: nothing may be HTML-escaped.
-  tmpl.set_custom_escape([](const std::string& s) { return s; });
-  std::string out = tmpl.render(data);
-  if (!tmpl.is_valid()) {
-    return fail(Errc::kInternal, std::string(what) + ": " + tmpl.error_message());
-  }
-  return out;
-}
-
-boost::json::object plain_text(std::string text) {
-  return {{"type", "plain_text"}, {"text", std::move(text)}, {"emoji", true}};
-}
-
-boost::json::object mrkdwn(std::string text) {
-  return {{"type", "mrkdwn"}, {"text", std::move(text)}};
-}
-
 // Slack user ids are upper-case letters and digits (U…, W…); anything else is not mentioned.
 bool plausible_slack_id(std::string_view id) {
   return !id.empty() && id.size() <= 32 && std::all_of(id.begin(), id.end(), [](char ch) {
@@ -167,20 +137,6 @@ std::string slack_quote(std::string_view text, std::size_t max_chars) {
 }
 
 }  // namespace
-
-std::string slack_escape(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (char ch : text) {
-    switch (ch) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      default: out += ch;
-    }
-  }
-  return out;
-}
 
 std::string recipient(std::string_view address, std::string_view display_name) {
   std::string name;

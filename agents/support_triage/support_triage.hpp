@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 
+#include "agents/common/text.hpp"
 #include "agents/support_triage/rules.hpp"
 #include "bot/core/agent.hpp"
 #include "bot/core/expected.hpp"
@@ -63,8 +64,7 @@ class SupportTriage final : public Agent {
   SupportTriageConfig config_;
 };
 
-/// Escapes & < > for Slack mrkdwn/plain text (Slack's three control characters). Pure.
-std::string slack_escape(std::string_view text);
+using common::slack_escape;  ///< agents/common/text.hpp
 
 /// The reply's To: "addr" or, with a display name, "Name <addr>" ("\"Doe, Jane\" <addr>" when
 /// the name holds characters that need quoting; control characters are dropped). Pure.

@@ -1,0 +1,58 @@
+#include "agents/common/text.hpp"
+
+#include <fstream>
+#include <sstream>
+#include <system_error>
+
+namespace steward::agents::common {
+
+Expected<std::string> read_file(const std::filesystem::path& path) {
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) {
+    return fail(Errc::kNotFound, path.string() + ": file not found");
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return fail(Errc::kInvalidInput, path.string() + ": cannot open for reading");
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+Expected<std::string> render(const std::string& tmpl_text, const kainjow::mustache::data& data,
+                             std::string_view what) {
+  kainjow::mustache::mustache tmpl{tmpl_text};
+  if (!tmpl.is_valid()) {
+    return fail(Errc::kInternal, std::string(what) + ": " + tmpl.error_message());
+  }
+  // Plain-text email: nothing may be HTML-escaped.
+  tmpl.set_custom_escape([](const std::string& s) { return s; });
+  std::string out = tmpl.render(data);
+  if (!tmpl.is_valid()) {
+    return fail(Errc::kInternal, std::string(what) + ": " + tmpl.error_message());
+  }
+  return out;
+}
+
+std::string slack_escape(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (char ch : text) {
+    switch (ch) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      default: out += ch;
+    }
+  }
+  return out;
+}
+
+boost::json::object plain_text(std::string text) {
+  return {{"type", "plain_text"}, {"text", std::move(text)}, {"emoji", true}};
+}
+
+boost::json::object mrkdwn(std::string text) {
+  return {{"type", "mrkdwn"}, {"text", std::move(text)}};
+}
+
+}  // namespace steward::agents::common
