@@ -177,7 +177,9 @@ std::unique_ptr<ActionExecutor> email_executor(const runtime::Config& config, co
 }
 
 std::unique_ptr<store::Store> open_store(const runtime::Config& config, const Clock& clock) {
-  return need(store::Store::open(config.store.path, clock), "store");
+  store::StoreOptions options;
+  options.max_queue = config.inbox.max_unwritten;
+  return need(store::Store::open(config.store.path, clock, options), "store");
 }
 
 std::string ok_json(boost::json::object o) {
@@ -222,6 +224,8 @@ int serve(const std::string& config_path, const std::string& port_file) {
     slack::ClientOptions so;
     so.api_base = config.slack.api_base;
     so.bot_token = config.slack.bot_token;
+    so.timeout = config.slack.timeout;
+    so.channel_interval = config.slack.channel_interval;
     slack_client = std::make_unique<slack::WebClient>(so, clock);
     slack_exec = std::make_unique<slack::SlackExecutor>(*slack_client);
     if (auto who = slack_client->auth_test(); who) {
@@ -432,6 +436,10 @@ int serve(const std::string& config_path, const std::string& port_file) {
   so.listen = config.server.listen;
   so.threads = config.server.threads;
   so.default_body_limit = config.server.body_limit;
+  so.header_timeout = config.server.header_timeout;
+  so.body_timeout = config.server.body_timeout;
+  so.idle_timeout = config.server.idle_timeout;
+  so.max_connections = config.server.max_connections;
   net::HttpServer server(so, router, clock);
   server.set_observer([&metrics](std::string_view route, int status, std::chrono::microseconds d) {
     metrics.request(route, status, d);

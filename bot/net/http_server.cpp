@@ -34,6 +34,8 @@
 #include <utility>
 #include <vector>
 
+#include "bot/core/thread_name.hpp"
+
 namespace steward::net {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
@@ -639,6 +641,7 @@ Expected<void> HttpServer::start() {
   try {
     for (std::size_t i = 0; i < c.options.threads; ++i) {
       c.threads.emplace_back([&c] {
+        name_this_thread("st-http");
         for (;;) {
           try {
             c.ioc.run();

@@ -27,11 +27,13 @@ struct ServerOptions {
   std::size_t threads = 2;                   ///< I/O threads
   std::size_t default_body_limit = 1 << 20;  ///< for routes without their own body_limit
   std::size_t header_limit = 16 * 1024;      ///< request line + header fields, bytes
-  std::chrono::seconds header_timeout{10};   ///< whole header must arrive within this (slow-loris)
-  std::chrono::seconds body_timeout{30};     ///< whole body must arrive within this
-  std::chrono::seconds idle_timeout{60};     ///< keep-alive idle before the next request starts
-  std::size_t max_connections = 10000;       ///< further connections are accepted and closed
-  std::chrono::seconds write_timeout{30};    ///< writing one response
+  std::chrono::milliseconds header_timeout{
+      10000};  ///< whole header must arrive within this (slow-loris)
+  std::chrono::milliseconds body_timeout{30000};  ///< whole body must arrive within this
+  std::chrono::milliseconds idle_timeout{
+      60000};                           ///< keep-alive idle before the next request starts
+  std::size_t max_connections = 10000;  ///< further connections are accepted and closed
+  std::chrono::milliseconds write_timeout{30000};  ///< writing one response
 };
 
 /// Observer called after each response: route label ("unmatched" for anything that matched no

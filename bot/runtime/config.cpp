@@ -227,17 +227,31 @@ Expected<Config> load_config(const std::filesystem::path& file) {
   c.file = file;
   Reader r(file.string());
   r.only(root, "",
-         {"server", "store", "company", "slack", "email", "people", "forms", "policies", "outbox",
-          "approvals"});
+         {"server", "store", "inbox", "company", "slack", "email", "people", "forms", "policies",
+          "outbox", "approvals"});
 
   if (auto* t = r.table(root, "server")) {
-    r.only(*t, "server", {"listen", "threads", "body_limit"});
+    r.only(*t, "server",
+           {"listen", "threads", "body_limit", "header_timeout", "body_timeout", "idle_timeout",
+            "max_connections"});
     c.server.listen = r.str(*t, "listen", c.server.listen);
     if (r.ok() && !valid_listen(c.server.listen))
       r.problem(t->get("listen"), "server.listen", "must be host:port, e.g. 127.0.0.1:8080");
     c.server.threads = static_cast<std::size_t>(r.integer(*t, "threads", 2, 1, 64));
     c.server.body_limit =
         static_cast<std::size_t>(r.integer(*t, "body_limit", 1 << 20, 1024, 64 << 20));
+    c.server.header_timeout = duration_ms(r, *t, "header_timeout", c.server.header_timeout);
+    c.server.body_timeout = duration_ms(r, *t, "body_timeout", c.server.body_timeout);
+    c.server.idle_timeout = duration_ms(r, *t, "idle_timeout", c.server.idle_timeout);
+    c.server.max_connections =
+        static_cast<std::size_t>(r.integer(*t, "max_connections", 10000, 1, 1000000));
+  }
+  if (auto* t = r.table(root, "inbox")) {
+    r.only(*t, "inbox", {"max_pending", "max_unwritten"});
+    c.inbox.max_pending =
+        static_cast<std::size_t>(r.integer(*t, "max_pending", 50000, 1, 100000000));
+    c.inbox.max_unwritten =
+        static_cast<std::size_t>(r.integer(*t, "max_unwritten", 8192, 1, 1000000));
   }
   if (auto* t = r.table(root, "store")) {
     r.only(*t, "store", {"path"});
@@ -251,7 +265,9 @@ Expected<Config> load_config(const std::filesystem::path& file) {
   if (auto* t = r.table(root, "slack")) {
     r.only(*t, "slack",
            {"bot_token", "signing_secret", "api_base", "approvals_channel", "sales_channel",
-            "support_channel", "escalation_channel"});
+            "support_channel", "escalation_channel", "channel_interval", "timeout"});
+    c.slack.channel_interval = duration_ms(r, *t, "channel_interval", c.slack.channel_interval);
+    c.slack.timeout = duration_ms(r, *t, "timeout", c.slack.timeout);
     c.slack.bot_token = Secret(r.str(*t, "bot_token", ""));
     c.slack.signing_secret = Secret(r.str(*t, "signing_secret", ""));
     c.slack.api_base = r.str(*t, "api_base", c.slack.api_base);

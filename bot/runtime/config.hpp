@@ -31,10 +31,21 @@ struct Config {
     std::string listen = "127.0.0.1:8080";
     std::size_t threads = 2;
     std::size_t body_limit = 1 << 20;
+    std::chrono::milliseconds header_timeout{10000};  ///< slow-loris guard: whole header
+    std::chrono::milliseconds body_timeout{30000};
+    std::chrono::milliseconds idle_timeout{60000};  ///< keep-alive between requests
+    std::size_t max_connections = 10000;
   } server;
   struct {
     std::filesystem::path path = "var/steward.db";
   } store;
+  struct {
+    /// Accepted but not yet processed events at most; beyond it ingest answers 503 with
+    /// Retry-After, so a flood costs disk up to a bound and never memory.
+    std::size_t max_pending = 50000;
+    /// Events waiting for the group commit at most (held in memory; 503 beyond).
+    std::size_t max_unwritten = 8192;
+  } inbox;
   struct {
     std::string name = "Steward Demo Co";
     std::vector<std::string> domains;  ///< default: the domain of [email] from
@@ -46,6 +57,9 @@ struct Config {
     std::string sales_channel = "sales";
     std::string support_channel = "support";         ///< ticket summaries
     std::string escalation_channel = "escalations";  ///< risk cases, mentioning on-call
+    /// Posts to one channel are spaced this far apart (Slack allows about one per second).
+    std::chrono::milliseconds channel_interval{1000};
+    std::chrono::milliseconds timeout{10000};  ///< one Web API call, connect to last byte
     [[nodiscard]] bool configured() const { return !bot_token.empty() && !signing_secret.empty(); }
   } slack;
   struct {

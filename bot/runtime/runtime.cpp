@@ -7,6 +7,7 @@
 #include <random>
 
 #include "bot/core/json.hpp"
+#include "bot/core/thread_name.hpp"
 #include "bot/runtime/commands.hpp"
 #include "bot/runtime/mailroom.hpp"
 #include "bot/store/conversations.hpp"
@@ -77,11 +78,27 @@ Expected<void> Runtime::start() {
     return {};
   });
   if (!recovered) return recovered;
+  auto counted = deps_.store.read([&](SQLite::Database& db) -> Expected<void> {
+    auto c = store::count_pending_events(db);
+    if (!c) return Unexpected(c.error());
+    pending_ = *c;
+    return {};
+  });
+  if (!counted) return counted;
   started_ = true;
-  orchestrator_ = std::thread([this] { orchestrator_loop(); });
+  orchestrator_ = std::thread([this] {
+    name_this_thread("st-orchestrator");
+    orchestrator_loop();
+  });
   for (std::size_t i = 0; i < deps_.config.outbox.workers; ++i)
-    outbox_workers_.emplace_back([this] { outbox_loop(); });
-  sweeper_ = std::thread([this] { sweeper_loop(); });
+    outbox_workers_.emplace_back([this] {
+      name_this_thread("st-outbox");
+      outbox_loop();
+    });
+  sweeper_ = std::thread([this] {
+    name_this_thread("st-sweeper");
+    sweeper_loop();
+  });
   return {};
 }
 
@@ -116,6 +133,15 @@ void Runtime::notify_outbox() {
 }
 
 void Runtime::ingest(Event event, std::function<void(Expected<store::IngestResult>)> done) {
+  const auto limit = static_cast<std::int64_t>(deps_.config.inbox.max_pending);
+  if (pending_.load(std::memory_order_relaxed) >= limit) {
+    // Back-pressure before any work: the sender keeps the event and retries later; answering
+    // 2xx here would promise processing we cannot give in time.
+    done(fail(Errc::kUnavailable,
+              "inbox full: " + std::to_string(limit) + " events are waiting to be processed",
+              std::chrono::seconds(5)));
+    return;
+  }
   auto ev = std::make_shared<Event>(std::move(event));
   auto result = std::make_shared<store::IngestResult>();
   auto queued = deps_.store.write_async(
@@ -130,7 +156,10 @@ void Runtime::ingest(Event event, std::function<void(Expected<store::IngestResul
           done(Unexpected(committed.error()));
           return;
         }
-        if (!result->duplicate) notify_inbox();
+        if (!result->duplicate) {
+          pending_.fetch_add(1, std::memory_order_relaxed);
+          notify_inbox();
+        }
         done(*result);
       });
   if (!queued) done(Unexpected(queued.error()));
@@ -162,6 +191,9 @@ std::size_t Runtime::process_pending_batch() {
     spdlog::error("inbox read failed: {}", r.error().message);
     return 0;
   }
+  // Re-base the estimate: events written by another process (the CLI) are not counted on
+  // ingest, and a racing commit lost here is picked up on the next pass.
+  if (batch.empty()) pending_.store(0, std::memory_order_relaxed);
   for (const auto& entry : batch) {
     const Event& event = entry.second;
     if (stopping_) break;
@@ -172,6 +204,8 @@ std::size_t Runtime::process_pending_batch() {
       std::this_thread::sleep_for(std::chrono::milliseconds(200));
       return 0;
     }
+    if (pending_.fetch_sub(1, std::memory_order_relaxed) <= 0)
+      pending_.store(0, std::memory_order_relaxed);
   }
   return batch.size();
 }

@@ -52,12 +52,17 @@ class Runtime {
   void stop();
 
   /// Commits `event` to the inbox (group commit) and then calls `done` on the writer thread.
-  /// Never blocks. kUnavailable (retry_after) when the store's queue is full.
+  /// Never blocks. kUnavailable (retry_after) when the inbox already holds
+  /// config.inbox.max_pending unprocessed events or the store's write queue is full; then
+  /// nothing was written.
   void ingest(Event event, std::function<void(Expected<store::IngestResult>)> done);
 
   /// Wakes the orchestrator / outbox (e.g. after another process wrote to the store).
   void notify_inbox();
   void notify_outbox();
+
+  /// Accepted events not yet processed (an estimate kept in memory; exact when idle).
+  [[nodiscard]] std::int64_t inbox_pending() const { return pending_.load(); }
 
  private:
   void orchestrator_loop();
@@ -75,6 +80,9 @@ class Runtime {
   RuntimeDeps deps_;
   ApprovalDesk desk_;
   std::atomic<bool> stopping_{false};
+  /// Unprocessed inbox events: counted up on commit, down on processing, re-based from the
+  /// database at start and whenever the orchestrator finds the inbox empty.
+  std::atomic<std::int64_t> pending_{0};
   std::mutex inbox_mutex_;
   std::condition_variable inbox_cv_;
   bool inbox_signal_ = false;

@@ -9,13 +9,19 @@
 #include <thread>
 #include <vector>
 
+#include "bot/core/thread_name.hpp"
+
 namespace steward::runtime {
 
 /// @par Thread safety: post() from any thread; stop() once, from the owner.
 class WorkerPool {
  public:
   explicit WorkerPool(std::size_t threads, std::size_t max_queue = 10000) : max_queue_(max_queue) {
-    for (std::size_t i = 0; i < threads; ++i) threads_.emplace_back([this] { loop(); });
+    for (std::size_t i = 0; i < threads; ++i)
+      threads_.emplace_back([this] {
+        name_this_thread("st-worker");
+        loop();
+      });
   }
   ~WorkerPool() { stop(); }
   WorkerPool(const WorkerPool&) = delete;

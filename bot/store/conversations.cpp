@@ -67,10 +67,10 @@ Expected<void> insert_conversation(Tx& tx, ConversationRow& row) {
   return guarded("conversation insert", [&]() -> Expected<void> {
     if (row.id.empty()) row.id = new_id("cv");
     row.created_at = row.updated_at = tx.now_ms();
-    SQLite::Statement q(tx.db(),
-                        "INSERT INTO conversations(id, customer, customer_name, subject, topic, "
-                        "urgency, sentiment, risk, messages, last_in_at, created_at, updated_at) "
-                        "VALUES (?,?,?,?,?,?,?,?,0,0,?,?)");
+    SQLite::Statement& q = tx.prepare(
+        "INSERT INTO conversations(id, customer, customer_name, subject, topic, "
+        "urgency, sentiment, risk, messages, last_in_at, created_at, updated_at) "
+        "VALUES (?,?,?,?,?,?,?,?,0,0,?,?)");
     q.bind(1, row.id);
     q.bind(2, row.customer);
     q.bind(3, row.customer_name);
@@ -99,10 +99,10 @@ Expected<std::optional<ConversationRow>> get_conversation(SQLite::Database& db,
 Expected<bool> record_email_message(Tx& tx, const EmailMessageRow& row) {
   return guarded("email message insert", [&]() -> Expected<bool> {
     const auto now = tx.now_ms();
-    SQLite::Statement q(tx.db(),
-                        "INSERT OR IGNORE INTO email_messages(message_id, conversation_id, "
-                        "direction, event_id, action_id, sender, subject, auto_reply, at) "
-                        "VALUES (?,?,?,?,?,?,?,?,?)");
+    SQLite::Statement& q = tx.prepare(
+        "INSERT OR IGNORE INTO email_messages(message_id, conversation_id, "
+        "direction, event_id, action_id, sender, subject, auto_reply, at) "
+        "VALUES (?,?,?,?,?,?,?,?,?)");
     q.bind(1, row.message_id);
     q.bind(2, row.conversation_id);
     q.bind(3, row.direction);
@@ -114,9 +114,9 @@ Expected<bool> record_email_message(Tx& tx, const EmailMessageRow& row) {
     q.bind(9, now);
     if (q.exec() == 0) return false;
     const bool customer_turn = row.direction == "in" && !row.auto_reply;
-    SQLite::Statement u(tx.db(),
-                        "UPDATE conversations SET messages = messages + ?, updated_at = ?, "
-                        "last_in_at = CASE WHEN ? THEN ? ELSE last_in_at END WHERE id = ?");
+    SQLite::Statement& u = tx.prepare(
+        "UPDATE conversations SET messages = messages + ?, updated_at = ?, "
+        "last_in_at = CASE WHEN ? THEN ? ELSE last_in_at END WHERE id = ?");
     u.bind(1, row.direction == "in" ? 1 : 0);
     u.bind(2, now);
     u.bind(3, customer_turn ? 1 : 0);
@@ -148,9 +148,9 @@ Expected<void> classify_conversation(Tx& tx, std::string_view id, std::string_vi
                                      std::string_view urgency, std::string_view sentiment,
                                      std::string_view risk) {
   return guarded("conversation update", [&]() -> Expected<void> {
-    SQLite::Statement q(tx.db(),
-                        "UPDATE conversations SET topic = ?, urgency = ?, sentiment = ?, "
-                        "risk = ?, updated_at = ? WHERE id = ?");
+    SQLite::Statement& q = tx.prepare(
+        "UPDATE conversations SET topic = ?, urgency = ?, sentiment = ?, "
+        "risk = ?, updated_at = ? WHERE id = ?");
     q.bind(1, std::string(topic));
     q.bind(2, std::string(urgency));
     q.bind(3, std::string(sentiment));

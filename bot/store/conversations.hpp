@@ -18,8 +18,8 @@ struct ConversationRow {
   std::string id;  ///< "cv_…"
   std::string customer, customer_name, subject;
   std::string topic, urgency, sentiment, risk;  ///< latest triage; risk is "a,b" or ""
-  int messages = 0;  ///< messages received from the customer side, auto-replies included
-  std::int64_t last_in_at = 0;                  ///< last customer message (not auto-replies)
+  int messages = 0;             ///< messages received from the customer side, auto-replies included
+  std::int64_t last_in_at = 0;  ///< last customer message (not auto-replies)
   std::int64_t created_at = 0, updated_at = 0;
   /// Derived from the conversation's email.send actions at read time:
   /// "awaiting approval" | "sending" | "replied" (Steward answered the last customer

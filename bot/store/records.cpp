@@ -37,29 +37,13 @@ std::string lower(std::string_view s) {
 
 Expected<IngestResult> insert_event(Tx& tx, Event& event) {
   return guarded("inbox insert", [&]() -> Expected<IngestResult> {
-    auto& db = tx.db();
-    {
-      SQLite::Statement dup(db,
-                            "UPDATE inbox SET deliveries = deliveries + 1 "
-                            "WHERE dedupe_key = ? RETURNING id");
-      dup.bind(1, event.dedupe_key);
-      if (dup.executeStep()) {
-        IngestResult r{dup.getColumn(0).getString(), true};
-        dup.reset();
-        auto a = tx.audit({"event.duplicate",
-                           r.event_id,
-                           "",
-                           "",
-                           event.actor,
-                           {{"dedupe_key", event.dedupe_key}, {"source", event.source}}});
-        if (!a) return Unexpected(a.error());
-        return r;
-      }
-    }
     if (event.id.empty()) event.id = new_id("ev");
-    SQLite::Statement ins(db,
-                          "INSERT INTO inbox(id, source, kind, dedupe_key, actor, payload, "
-                          "received_at) VALUES (?,?,?,?,?,?,?)");
+    // One statement decides new-or-duplicate: the unique dedupe_key turns a repeat delivery
+    // into a counter update, and `deliveries` tells which of the two happened.
+    SQLite::Statement& ins = tx.prepare(
+        "INSERT INTO inbox(id, source, kind, dedupe_key, actor, payload, received_at) "
+        "VALUES (?,?,?,?,?,?,?) ON CONFLICT(dedupe_key) DO UPDATE SET deliveries = deliveries + 1 "
+        "RETURNING id, deliveries");
     ins.bind(1, event.id);
     ins.bind(2, event.source);
     ins.bind(3, event.kind);
@@ -67,7 +51,20 @@ Expected<IngestResult> insert_event(Tx& tx, Event& event) {
     ins.bind(5, event.actor);
     ins.bind(6, boost::json::serialize(event.payload));
     ins.bind(7, to_unix_ms(event.received_at));
-    ins.exec();
+    if (!ins.executeStep()) return fail(Errc::kInternal, "inbox insert returned no row");
+    std::string stored_id = ins.getColumn(0).getString();
+    const bool duplicate = ins.getColumn(1).getInt64() > 1;
+    ins.reset();
+    if (duplicate) {
+      auto a = tx.audit({"event.duplicate",
+                         stored_id,
+                         "",
+                         "",
+                         event.actor,
+                         {{"dedupe_key", event.dedupe_key}, {"source", event.source}}});
+      if (!a) return Unexpected(a.error());
+      return IngestResult{stored_id, true};
+    }
     auto a = tx.audit(
         {"event.received",
          event.id,
@@ -108,8 +105,8 @@ Expected<std::vector<std::pair<std::int64_t, Event>>> pending_events(SQLite::Dat
 Expected<void> finish_event(Tx& tx, std::string_view event_id, std::string_view status,
                             std::string_view error) {
   return guarded("inbox update", [&]() -> Expected<void> {
-    SQLite::Statement q(tx.db(),
-                        "UPDATE inbox SET status = ?, processed_at = ?, error = ? WHERE id = ?");
+    SQLite::Statement& q =
+        tx.prepare("UPDATE inbox SET status = ?, processed_at = ?, error = ? WHERE id = ?");
     q.bind(1, std::string(status));
     q.bind(2, tx.now_ms());
     if (error.empty())
@@ -127,9 +124,9 @@ Expected<void> finish_event(Tx& tx, std::string_view event_id, std::string_view 
 Expected<void> insert_run(Tx& tx, RunRow& run) {
   return guarded("run insert", [&]() -> Expected<void> {
     if (run.id.empty()) run.id = new_id("run");
-    SQLite::Statement q(tx.db(),
-                        "INSERT INTO runs(id, event_id, agent, route, notes, facts, status, "
-                        "error, created_at) VALUES (?,?,?,?,?,?,?,?,?)");
+    SQLite::Statement& q = tx.prepare(
+        "INSERT INTO runs(id, event_id, agent, route, notes, facts, status, "
+        "error, created_at) VALUES (?,?,?,?,?,?,?,?,?)");
     q.bind(1, run.id);
     q.bind(2, run.event_id);
     q.bind(3, run.agent);
@@ -180,8 +177,7 @@ Expected<void> insert_action(Tx& tx, ActionRow& a) {
     if (a.id.empty()) a.id = new_id("act");
     if (a.idempotency_key.empty()) a.idempotency_key = a.id;
     a.created_at = a.updated_at = tx.now_ms();
-    SQLite::Statement q(
-        tx.db(),
+    SQLite::Statement& q = tx.prepare(
         "INSERT OR IGNORE INTO actions(id, event_id, run_id, kind, fields, summary, "
         "idempotency_key, origin, verdict, rule, status, attempts, max_attempts, "
         "next_attempt_at, created_at, updated_at, conversation_id) "
@@ -242,9 +238,9 @@ Expected<std::optional<std::int64_t>> next_due_at(SQLite::Database& db) {
 
 Expected<bool> claim_action(Tx& tx, std::string_view id) {
   return guarded("outbox claim", [&]() -> Expected<bool> {
-    SQLite::Statement q(tx.db(),
-                        "UPDATE actions SET status = 'running', attempts = attempts + 1, "
-                        "updated_at = ? WHERE id = ? AND status = 'pending'");
+    SQLite::Statement& q = tx.prepare(
+        "UPDATE actions SET status = 'running', attempts = attempts + 1, "
+        "updated_at = ? WHERE id = ? AND status = 'pending'");
     q.bind(1, tx.now_ms());
     q.bind(2, std::string(id));
     return q.exec() == 1;
@@ -255,9 +251,9 @@ Expected<void> finish_action(Tx& tx, std::string_view id, std::string_view statu
                              const boost::json::object& result, std::string_view error,
                              std::int64_t next_attempt_at) {
   return guarded("outbox update", [&]() -> Expected<void> {
-    SQLite::Statement q(tx.db(),
-                        "UPDATE actions SET status = ?, result = ?, last_error = ?, "
-                        "next_attempt_at = ?, updated_at = ? WHERE id = ?");
+    SQLite::Statement& q = tx.prepare(
+        "UPDATE actions SET status = ?, result = ?, last_error = ?, "
+        "next_attempt_at = ?, updated_at = ? WHERE id = ?");
     q.bind(1, std::string(status));
     q.bind(2, boost::json::serialize(result));
     q.bind(3, std::string(error));
@@ -272,8 +268,8 @@ Expected<void> finish_action(Tx& tx, std::string_view id, std::string_view statu
 Expected<bool> transition_action(Tx& tx, std::string_view id, std::string_view from,
                                  std::string_view to) {
   return guarded("action update", [&]() -> Expected<bool> {
-    SQLite::Statement q(
-        tx.db(), "UPDATE actions SET status = ?, updated_at = ? WHERE id = ? AND status = ?");
+    SQLite::Statement& q =
+        tx.prepare("UPDATE actions SET status = ?, updated_at = ? WHERE id = ? AND status = ?");
     q.bind(1, std::string(to));
     q.bind(2, tx.now_ms());
     q.bind(3, std::string(id));
@@ -284,9 +280,9 @@ Expected<bool> transition_action(Tx& tx, std::string_view id, std::string_view f
 
 Expected<int> recover_running_actions(Tx& tx) {
   return guarded("outbox recovery", [&]() -> Expected<int> {
-    SQLite::Statement q(tx.db(),
-                        "UPDATE actions SET status = 'pending', updated_at = ? "
-                        "WHERE status = 'running'");
+    SQLite::Statement& q = tx.prepare(
+        "UPDATE actions SET status = 'pending', updated_at = ? "
+        "WHERE status = 'running'");
     q.bind(1, tx.now_ms());
     return q.exec();
   });
@@ -331,10 +327,10 @@ Expected<void> insert_approval(Tx& tx, ApprovalRow& a) {
     a.created_at = tx.now_ms();
     boost::json::array approvers;
     for (const auto& s : a.approvers) approvers.emplace_back(s);
-    SQLite::Statement q(tx.db(),
-                        "INSERT INTO approvals(id, action_id, event_id, rule, approvers, "
-                        "requester, title, status, created_at, expires_at, on_expiry, "
-                        "post_action_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)");
+    SQLite::Statement& q = tx.prepare(
+        "INSERT INTO approvals(id, action_id, event_id, rule, approvers, "
+        "requester, title, status, created_at, expires_at, on_expiry, "
+        "post_action_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)");
     q.bind(1, a.id);
     q.bind(2, a.action_id);
     q.bind(3, a.event_id);
@@ -365,9 +361,9 @@ Expected<std::optional<ApprovalRow>> get_approval(SQLite::Database& db, std::str
 Expected<bool> decide_approval(Tx& tx, std::string_view id, std::string_view status,
                                std::string_view decided_by) {
   return guarded("approval update", [&]() -> Expected<bool> {
-    SQLite::Statement q(tx.db(),
-                        "UPDATE approvals SET status = ?, decided_by = ?, decided_at = ? "
-                        "WHERE id = ? AND status = 'pending'");
+    SQLite::Statement& q = tx.prepare(
+        "UPDATE approvals SET status = ?, decided_by = ?, decided_at = ? "
+        "WHERE id = ? AND status = 'pending'");
     q.bind(1, std::string(status));
     q.bind(2, std::string(decided_by));
     q.bind(3, tx.now_ms());
@@ -390,9 +386,9 @@ Expected<std::optional<ApprovalRow>> approval_by_post_action(SQLite::Database& d
 Expected<void> set_approval_message(Tx& tx, std::string_view post_action_id,
                                     std::string_view channel, std::string_view ts) {
   return guarded("approval update", [&]() -> Expected<void> {
-    SQLite::Statement q(tx.db(),
-                        "UPDATE approvals SET message_channel = ?, message_ts = ? "
-                        "WHERE post_action_id = ?");
+    SQLite::Statement& q = tx.prepare(
+        "UPDATE approvals SET message_channel = ?, message_ts = ? "
+        "WHERE post_action_id = ?");
     q.bind(1, std::string(channel));
     q.bind(2, std::string(ts));
     q.bind(3, std::string(post_action_id));
@@ -435,8 +431,7 @@ Expected<void> upsert_lead(Tx& tx, const boost::json::object& f, std::string_vie
     if (email.empty()) return fail(Errc::kInvalidInput, "pipeline.upsert needs an email");
     auto score = json::get_int(f, "score").value_or(0);
     auto stage = json::string_or(f, "stage", "nurture");
-    SQLite::Statement q(
-        tx.db(),
+    SQLite::Statement& q = tx.prepare(
         "INSERT INTO leads(email, name, company, phone, stage, score, source_form, "
         "created_at, updated_at) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?8) "
         "ON CONFLICT(email) DO UPDATE SET "
@@ -458,9 +453,9 @@ Expected<void> upsert_lead(Tx& tx, const boost::json::object& f, std::string_vie
     boost::json::array breakdown;
     if (auto it = f.find("breakdown"); it != f.end() && it->value().is_array())
       breakdown = it->value().get_array();
-    SQLite::Statement h(tx.db(),
-                        "INSERT INTO lead_history(email, stage, score, breakdown, event_id, at) "
-                        "VALUES (?,?,?,?,?,?)");
+    SQLite::Statement& h = tx.prepare(
+        "INSERT INTO lead_history(email, stage, score, breakdown, event_id, at) "
+        "VALUES (?,?,?,?,?,?)");
     h.bind(1, email);
     h.bind(2, stage);
     h.bind(3, score);
@@ -497,6 +492,13 @@ Expected<std::optional<boost::json::object>> find_lead(SQLite::Database& db,
 }
 
 // ---------------------------------------------------------------------------------- counts
+
+Expected<std::int64_t> count_pending_events(SQLite::Database& db) {
+  return guarded("inbox count", [&]() -> Expected<std::int64_t> {
+    SQLite::Statement q(db, "SELECT COUNT(*) FROM inbox WHERE status = 'pending'");
+    return q.executeStep() ? q.getColumn(0).getInt64() : 0;
+  });
+}
 
 Expected<Counts> counts(SQLite::Database& db) {
   return guarded("counts", [&]() -> Expected<Counts> {

@@ -142,5 +142,7 @@ struct Counts {
   std::int64_t approvals_pending = 0, leads = 0, audit_entries = 0;
 };
 [[nodiscard]] Expected<Counts> counts(SQLite::Database& db);
+/// Inbox events still pending (uses the inbox_pending index; cheap at any table size).
+[[nodiscard]] Expected<std::int64_t> count_pending_events(SQLite::Database& db);
 
 }  // namespace steward::store

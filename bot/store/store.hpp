@@ -7,6 +7,7 @@
 #include <deque>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -18,7 +19,8 @@
 
 namespace SQLite {
 class Database;
-}
+class Statement;
+}  // namespace SQLite
 
 namespace steward::store {
 
@@ -32,19 +34,51 @@ struct AuditEntry {
   boost::json::object data;  ///< details; never secrets
 };
 
+/// The writer connection's compiled statements, kept for the store's lifetime: compiling the
+/// same SQL for every job cost more than executing it (see BENCHMARKS.md).
+/// @par Thread safety: writer thread only.
+class StatementCache {
+ public:
+  explicit StatementCache(SQLite::Database& db);
+  ~StatementCache();
+  /// The statement for `sql`, reset with no bindings. Throws SQLite::Exception on bad SQL (jobs
+  /// run under the writer's catch).
+  SQLite::Statement& get(std::string_view sql);
+  /// Resets every statement handed out since the last call, so none holds a read cursor open
+  /// across a savepoint release or commit.
+  void release_all();
+
+ private:
+  SQLite::Database& db_;
+  std::map<std::string, std::unique_ptr<SQLite::Statement>, std::less<>> cache_;
+  std::vector<SQLite::Statement*> in_use_;
+};
+
 /// A write transaction handed to jobs on the writer thread. Jobs run inside a savepoint, so a
 /// failing job is rolled back alone while the rest of its group commits.
 class Tx {
  public:
-  Tx(SQLite::Database& db, const Clock& clock) : db_(db), clock_(clock) {}
+  Tx(SQLite::Database& db, const Clock& clock, StatementCache& cache)
+      : db_(db), clock_(clock), cache_(cache) {}
   [[nodiscard]] SQLite::Database& db() { return db_; }
+  /// A cached prepared statement on this transaction's connection, reset and unbound. Valid
+  /// until the job returns; do not hold two uses of the same SQL at once.
+  [[nodiscard]] SQLite::Statement& prepare(std::string_view sql) { return cache_.get(sql); }
   [[nodiscard]] std::int64_t now_ms() const { return to_unix_ms(clock_.now()); }
   /// Appends one entry to the hash chain: hash = SHA-256(prev_hash ‖ canonical entry).
   [[nodiscard]] Expected<std::int64_t> audit(const AuditEntry& entry);
+  /// Forgets the remembered chain tip (after a savepoint rollback undid entries).
+  void forget_audit_tip() { tip_known_ = false; }
 
  private:
+  // The chain's last (seq, hash), remembered within one group transaction: the write lock is
+  // held throughout, so no other connection can append meanwhile.
+  bool tip_known_ = false;
+  std::int64_t tip_seq_ = 0;
+  std::string tip_hash_;
   SQLite::Database& db_;
   const Clock& clock_;
+  StatementCache& cache_;
 };
 
 /// A job run on the writer thread inside the group transaction.
@@ -100,6 +134,7 @@ class Store {
   const Clock& clock_;
   StoreOptions options_;
   std::unique_ptr<SQLite::Database> write_db_;
+  std::unique_ptr<StatementCache> statements_;  ///< writer thread only
   std::unique_ptr<SQLite::Database> read_db_;
   std::mutex read_mutex_;
   mutable std::mutex mutex_;
@@ -110,7 +145,8 @@ class Store {
   std::thread writer_;
 };
 
-/// A new random identifier with a prefix, e.g. new_id("ev") → "ev_5f2c…" (24 hex chars).
+/// A new identifier with a prefix, e.g. new_id("ev") → "ev_0192f3…" (24 hex chars: 12 of
+/// milliseconds since the epoch, 12 random), unique and roughly ordered by creation time.
 std::string new_id(std::string_view prefix);
 
 }  // namespace steward::store

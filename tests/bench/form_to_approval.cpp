@@ -34,15 +34,20 @@ double pct(std::vector<double> v, double p) {
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    std::cerr << "usage: form_to_approval STEWARD_BIN [--runs N] [--interval-ms MS]\n";
+    std::cerr << "usage: form_to_approval STEWARD_BIN [--runs N] [--interval-ms MS] "
+                 "[--channel-interval-ms MS]\n";
     return 64;
   }
   std::string bin = argv[1];
   int runs = 100, interval_ms = 1050;
+  // Steward spaces posts to one Slack channel by [slack] channel_interval (Slack allows about
+  // one per second); 0 measures Steward itself against the fake, which has no such limit.
+  int channel_interval_ms = 1000;
   for (int i = 2; i + 1 < argc; i += 2) {
     std::string a = argv[i];
     if (a == "--runs") runs = std::atoi(argv[i + 1]);
     if (a == "--interval-ms") interval_ms = std::atoi(argv[i + 1]);
+    if (a == "--channel-interval-ms") channel_interval_ms = std::atoi(argv[i + 1]);
   }
   fakes::FakeSlackOptions fo;
   fo.token = "xoxb-bench";
@@ -58,6 +63,8 @@ int main(int argc, char** argv) {
       << slack.api_base()
       << "\"\n"
          "approvals_channel = \"C_APPROVALS\"\nsales_channel = \"C_SALES\"\n"
+         "channel_interval = \""
+      << channel_interval_ms << "ms\"\n"
          "[email]\nfrom = \"Acme <sales@acme.example>\"\nmaildir = \"mail\"\n"
          "[[people]]\nname = \"Dana\"\nslack_id = \"U_DANA\"\nroles = [\"director\"]\n"
          "[forms.website]\nformat = \"json\"\nsecret = \"bench-secret\"\n";
@@ -126,8 +133,9 @@ int main(int argc, char** argv) {
   child.stop(SIGTERM);
   double ref = pct(healthz_ms, 0.5);
   std::printf(
-      "form POST → approval message at fake Slack, %zu runs (%d lost), one lead every %d ms\n",
-      e2e_ms.size(), lost, interval_ms);
+      "form POST → approval message at fake Slack, %zu runs (%d lost), one lead every %d ms, "
+      "channel_interval %d ms\n",
+      e2e_ms.size(), lost, interval_ms, channel_interval_ms);
   std::printf("| measure | median ms | p99 ms | median ÷ reference |\n|---|---|---|---|\n");
   std::printf("| reference: GET /healthz round trip (keep-alive) | %.3f | %.3f | 1.0 |\n", ref,
               pct(healthz_ms, 0.99));

@@ -163,6 +163,33 @@ TEST_F(ConfigTest, FullFileLoadsEveryKey) {
   EXPECT_EQ(c->approvals.sweep_interval, 1h);
 }
 
+TEST_F(ConfigTest, InboxBoundsAndServerTimeouts) {
+  auto c = load_config(write(R"([server]
+header_timeout = "2s"
+body_timeout = "500ms"
+idle_timeout = "1m"
+max_connections = 300
+[inbox]
+max_pending = 1200
+max_unwritten = 64
+)"));
+  ASSERT_TRUE(c) << c.error().message;
+  EXPECT_EQ(c->server.header_timeout, 2s);
+  EXPECT_EQ(c->server.body_timeout, 500ms);
+  EXPECT_EQ(c->server.idle_timeout, 60s);
+  EXPECT_EQ(c->server.max_connections, 300u);
+  EXPECT_EQ(c->inbox.max_pending, 1200u);
+  EXPECT_EQ(c->inbox.max_unwritten, 64u);
+  auto d = load_config(write(""));
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->inbox.max_pending, 50000u);
+  EXPECT_EQ(d->server.header_timeout, 10s);
+  EXPECT_NE(error_of("[inbox]\nmax_pending = 0\n").find("max_pending"), std::string::npos);
+  EXPECT_NE(error_of("[inbox]\nmax_pendin = 5\n").find("max_pendin"), std::string::npos);
+  EXPECT_NE(error_of("[server]\nheader_timeout = 5\n").find("header_timeout"),
+            std::string::npos);
+}
+
 TEST_F(ConfigTest, EmptyFileGivesDefaultsWithoutTheDemoForm) {
   auto c = load_config(write(""));
   ASSERT_TRUE(c.has_value()) << c.error().message;
