@@ -79,12 +79,36 @@ const boost::json::value* find_path(const boost::json::object& obj, std::string_
   }
 }
 
+namespace {
+
+/// True when any number in `v` is infinite (the parser never produces NaN). Recursion is bounded
+/// by the parser's max_depth.
+bool has_non_finite(const boost::json::value& v) {
+  switch (v.kind()) {
+    case boost::json::kind::double_: return !std::isfinite(v.get_double());
+    case boost::json::kind::array:
+      for (const auto& e : v.get_array())
+        if (has_non_finite(e)) return true;
+      return false;
+    case boost::json::kind::object:
+      for (const auto& kv : v.get_object())
+        if (has_non_finite(kv.value())) return true;
+      return false;
+    default: return false;
+  }
+}
+
+}  // namespace
+
 Expected<boost::json::value> parse(std::string_view text, std::size_t max_depth) {
   boost::json::parse_options opt;
   opt.max_depth = max_depth;
   boost::system::error_code ec;
   auto v = boost::json::parse(text, ec, {}, opt);
   if (ec) return fail(Errc::kInvalidInput, "invalid JSON: " + ec.message());
+  // Boost.JSON reads a number beyond double's range (1e999) as infinity, and serialize() then
+  // writes "Infinity", which is not JSON: a payload stored with dump() could never be read back.
+  if (has_non_finite(v)) return fail(Errc::kInvalidInput, "invalid JSON: number out of range");
   return v;
 }
 

@@ -51,6 +51,49 @@ Action to_action(const store::ActionRow& row) { return Action{row.kind, row.fiel
 
 }  // namespace
 
+class Runtime::WriteBatch {
+ public:
+  void add() {
+    std::lock_guard lock(mutex_);
+    ++outstanding_;
+  }
+  void done(Expected<void> r) {
+    std::lock_guard lock(mutex_);
+    if (!r && !error_) error_ = r.error();
+    if (--outstanding_ == 0) cv_.notify_all();
+  }
+  /// Blocks until every added commit is done; the first error, if any (then forgotten).
+  Expected<void> wait() {
+    std::unique_lock lock(mutex_);
+    cv_.wait(lock, [&] { return outstanding_ == 0; });
+    if (!error_) return {};
+    Error e = *error_;
+    error_.reset();
+    return Unexpected(e);
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  int outstanding_ = 0;
+  std::optional<Error> error_;
+};
+
+void Runtime::processed_one() {
+  if (pending_.fetch_sub(1, std::memory_order_relaxed) <= 0)
+    pending_.store(0, std::memory_order_relaxed);
+}
+
+struct Runtime::PlanState {
+  Event event;
+  std::optional<policies::RouteMatch> match;
+  std::string agent_name;
+  Plan plan;
+  boost::json::object facts;
+  Error error{Errc::kInternal, "", {}};
+  bool queued_any = false;
+};
+
 std::chrono::milliseconds backoff_delay(int attempt, std::chrono::milliseconds base,
                                         std::chrono::milliseconds cap) {
   if (attempt < 1) attempt = 1;
@@ -194,9 +237,32 @@ std::size_t Runtime::process_pending_batch() {
   // Re-base the estimate: events written by another process (the CLI) are not counted on
   // ingest, and a racing commit lost here is picked up on the next pass.
   if (batch.empty()) pending_.store(0, std::memory_order_relaxed);
+  // Events that only need a plan are pipelined: their commits are queued and land in one or
+  // a few group commits instead of one fsync each. Events whose processing reads what an
+  // earlier commit wrote (approval decisions, mail threading, commands) first wait for the
+  // queued commits, then run on their own.
+  WriteBatch pending_commits;
+  auto settle = [&]() -> bool {
+    auto w = pending_commits.wait();
+    if (w) return true;
+    // A store failure: the affected events stay pending and are retried on the next pass.
+    spdlog::error("inbox events not processed: {}", w.error().message);
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    return false;
+  };
   for (const auto& entry : batch) {
     const Event& event = entry.second;
     if (stopping_) break;
+    const std::string& kind = event.kind;
+    const bool needs_prior_commits = kind == "approval.click" || kind == "approval.decide" ||
+                                     kind == "slack.command" || kind == "slack.mention" ||
+                                     kind == "email.received";
+    if (!needs_prior_commits) {
+      // Errors arrive through the batch; the agent's own failure is committed as a result.
+      (void)plan_event(event, &pending_commits);
+      continue;
+    }
+    if (!settle()) return 0;
     auto done = process_event(event);
     if (!done) {
       // A store failure: leave the event pending and try again on the next pass.
@@ -204,9 +270,9 @@ std::size_t Runtime::process_pending_batch() {
       std::this_thread::sleep_for(std::chrono::milliseconds(200));
       return 0;
     }
-    if (pending_.fetch_sub(1, std::memory_order_relaxed) <= 0)
-      pending_.store(0, std::memory_order_relaxed);
+    processed_one();
   }
+  if (!settle()) return 0;
   return batch.size();
 }
 
@@ -300,8 +366,28 @@ Expected<void> Runtime::process_email(const Event& event) {
   return plan_event(routed);
 }
 
-Expected<void> Runtime::plan_event(const Event& event) {
-  const std::string& kind = event.kind;
+Expected<void> Runtime::commit(store::WriteJob job, std::function<void()> after,
+                               WriteBatch* batch) {
+  if (!batch) {
+    auto w = deps_.store.write(std::move(job));
+    if (w && after) after();
+    return w;
+  }
+  batch->add();
+  auto queued = deps_.store.write_async(std::move(job), [batch, after](Expected<void> r) {
+    if (r && after) after();
+    batch->done(std::move(r));
+  });
+  if (!queued) batch->done(queued);
+  return {};
+}
+
+Expected<void> Runtime::plan_event(const Event& event, WriteBatch* batch) {
+  // Everything the commit job needs is owned by `st`: with a batch the job runs after this
+  // function has returned.
+  auto st = std::make_shared<PlanState>();
+  st->event = event;
+  const std::string kind = event.kind;
   auto match = deps_.routing.route(event);
   const Agent* agent = nullptr;
   if (match) {
@@ -311,14 +397,21 @@ Expected<void> Runtime::plan_event(const Event& event) {
   if (!agent) {
     std::string why = match ? "route " + match->route_id + " names unknown agent " + match->agent
                             : "no route matches";
-    auto w = deps_.store.write([&](store::Tx& tx) -> Expected<void> {
-      auto a = tx.audit({"event.unrouted", event.id, "", "", event.actor, {{"reason", why}}});
-      if (!a) return Unexpected(a.error());
-      return store::finish_event(tx, event.id, "done", why);
-    });
-    if (w) deps_.metrics.event_processed(kind, "unrouted");
-    return w;
+    return commit(
+        [st, why](store::Tx& tx) -> Expected<void> {
+          const Event& ev = st->event;
+          auto a = tx.audit({"event.unrouted", ev.id, "", "", ev.actor, {{"reason", why}}});
+          if (!a) return Unexpected(a.error());
+          return store::finish_event(tx, ev.id, "done", why);
+        },
+        [this, kind] {
+          processed_one();
+          deps_.metrics.event_processed(kind, "unrouted");
+        },
+        batch);
   }
+  st->match = *match;
+  st->agent_name = std::string(agent->name());
 
   StoreAgentContext ctx(deps_.store, deps_.clock, deps_.directory);
   Expected<Plan> plan = fail(Errc::kInternal, "agent did not run");
@@ -329,119 +422,128 @@ Expected<void> Runtime::plan_event(const Event& event) {
     plan = fail(Errc::kInternal, std::string("agent threw: ") + e.what());
   }
   if (!plan) {
-    auto err = plan.error();
-    auto w = deps_.store.write([&](store::Tx& tx) -> Expected<void> {
-      store::RunRow run{"",       event.id,   std::string(agent->name()), match->route_id, {}, {},
-                        "failed", err.message};
-      if (auto r = store::insert_run(tx, run); !r) return r;
-      auto a = tx.audit({"agent.failed",
-                         event.id,
-                         "",
-                         "",
-                         std::string(agent->name()),
-                         {{"error", err.message}, {"code", std::string(errc_name(err.code))}}});
-      if (!a) return Unexpected(a.error());
-      return store::finish_event(tx, event.id, "failed", err.message);
-    });
-    if (w) deps_.metrics.event_processed(kind, "failed");
-    return w;
+    st->error = plan.error();
+    return commit(
+        [st](store::Tx& tx) -> Expected<void> {
+          const Event& ev = st->event;
+          const Error& err = st->error;
+          store::RunRow run{"", ev.id, st->agent_name, st->match->route_id,
+                            {}, {},    "failed",       err.message};
+          if (auto r = store::insert_run(tx, run); !r) return r;
+          auto a = tx.audit({"agent.failed",
+                             ev.id,
+                             "",
+                             "",
+                             st->agent_name,
+                             {{"error", err.message}, {"code", std::string(errc_name(err.code))}}});
+          if (!a) return Unexpected(a.error());
+          return store::finish_event(tx, ev.id, "failed", err.message);
+        },
+        [this, kind] {
+          processed_one();
+          deps_.metrics.event_processed(kind, "failed");
+        },
+        batch);
   }
-  if (plan->agent.empty()) plan->agent = std::string(agent->name());
+  st->plan = std::move(*plan);
+  if (st->plan.agent.empty()) st->plan.agent = st->agent_name;
 
   // Facts decision rights may test: the agent's facts plus the event and the actor.
-  boost::json::object facts = plan->facts;
-  facts["event"] = boost::json::object{
+  st->facts = st->plan.facts;
+  st->facts["event"] = boost::json::object{
       {"source", event.source}, {"kind", event.kind}, {"actor", event.actor}, {"id", event.id}};
   boost::json::array roles;
   if (const Person* p = deps_.directory.find(event.actor))
     for (const auto& r : p->roles) roles.emplace_back(r);
-  facts["actor"] = boost::json::object{{"id", event.actor}, {"roles", roles}};
+  st->facts["actor"] = boost::json::object{{"id", event.actor}, {"roles", roles}};
 
-  bool queued_any = false;
-  auto w = deps_.store.write([&](store::Tx& tx) -> Expected<void> {
-    store::RunRow run;
-    run.event_id = event.id;
-    run.agent = plan->agent;
-    run.route = match->route_id;
-    for (const auto& n : plan->notes) run.notes.emplace_back(n);
-    run.facts = plan->facts;
-    run.status = "planned";
-    if (auto r = store::insert_run(tx, run); !r) return r;
-    boost::json::array kinds;
-    for (const auto& a : plan->actions) kinds.emplace_back(a.kind);
-    auto pa = tx.audit({"plan",
-                        event.id,
-                        "",
-                        "",
-                        plan->agent,
-                        {{"run_id", run.id},
-                         {"route", match->route_id},
-                         {"notes", run.notes},
-                         {"actions", kinds}}});
-    if (!pa) return Unexpected(pa.error());
-    if (const auto* ticket = json::get_object(plan->facts, "ticket")) {
-      auto conv = json::string_or(*ticket, "conversation_id");
-      std::string risk;
-      if (auto it = ticket->find("risk"); it != ticket->end() && it->value().is_array())
-        for (const auto& r : it->value().get_array())
-          if (r.is_string()) risk += (risk.empty() ? "" : ",") + std::string(r.get_string());
-      if (!conv.empty()) {
-        auto c = store::classify_conversation(tx, conv, json::string_or(*ticket, "topic"),
-                                              json::string_or(*ticket, "urgency"),
-                                              json::string_or(*ticket, "sentiment"), risk);
-        if (!c && c.error().code != Errc::kNotFound) return c;
-      }
-    }
-    const std::string mail_domain = email_domain(deps_.config.email.from);
-    for (std::size_t i = 0; i < plan->actions.size(); ++i) {
-      Action& action = plan->actions[i];
-      if (auto r = register_outbound_email(tx, action, event.id, i, mail_domain); !r) return r;
-      Decision d = deps_.rights.decide(action, facts);
-      store::ActionRow row;
-      row.event_id = event.id;
-      row.run_id = run.id;
-      row.kind = action.kind;
-      row.fields = action.fields;
-      row.summary = action.summary;
-      // Stable across a crash-and-rerun of the same event, so a re-run cannot queue twice.
-      row.idempotency_key = event.id + ":" + std::to_string(i);
-      row.origin = "agent:" + plan->agent;
-      row.verdict = verdict_name(d.verdict);
-      row.rule = d.rule;
-      row.status = d.verdict == Verdict::kAllow ? "pending"
-                   : d.verdict == Verdict::kAsk ? "awaiting_approval"
-                                                : "denied";
-      row.max_attempts = deps_.config.outbox.max_attempts;
-      row.next_attempt_at = tx.now_ms();
-      if (auto r = store::insert_action(tx, row); !r) return r;
-      boost::json::array trace;
-      for (const auto& t : d.trace) trace.emplace_back(t);
-      auto da = tx.audit({"decision",
-                          event.id,
-                          row.id,
-                          "",
-                          "decision-rights",
-                          {{"kind", action.kind},
-                           {"summary", action.summary},
-                           {"verdict", row.verdict},
-                           {"rule", d.rule},
-                           {"reason", d.reason},
-                           {"trace", trace}}});
-      if (!da) return Unexpected(da.error());
-      if (d.verdict == Verdict::kAsk) {
-        auto opened = desk_.open(tx, row, d, event, *plan);
-        if (!opened) return Unexpected(opened.error());
-      }
-      queued_any = queued_any || d.verdict != Verdict::kDeny;
-    }
-    return store::finish_event(tx, event.id, "done");
-  });
-  if (!w) return w;
-  deps_.metrics.event_processed(kind, "planned");
-  if (queued_any) notify_outbox();
-  return {};
+  return commit([this, st](store::Tx& tx) -> Expected<void> { return commit_plan(tx, *st); },
+                [this, st, kind] {
+                  processed_one();
+                  deps_.metrics.event_processed(kind, "planned");
+                  if (st->queued_any) notify_outbox();
+                },
+                batch);
 }
 
+Expected<void> Runtime::commit_plan(store::Tx& tx, PlanState& st) {
+  store::RunRow run;
+  run.event_id = st.event.id;
+  run.agent = st.plan.agent;
+  run.route = st.match->route_id;
+  for (const auto& n : st.plan.notes) run.notes.emplace_back(n);
+  run.facts = st.plan.facts;
+  run.status = "planned";
+  if (auto r = store::insert_run(tx, run); !r) return r;
+  boost::json::array kinds;
+  for (const auto& a : st.plan.actions) kinds.emplace_back(a.kind);
+  auto pa = tx.audit({"plan",
+                      st.event.id,
+                      "",
+                      "",
+                      st.plan.agent,
+                      {{"run_id", run.id},
+                       {"route", st.match->route_id},
+                       {"notes", run.notes},
+                       {"actions", kinds}}});
+  if (!pa) return Unexpected(pa.error());
+  if (const auto* ticket = json::get_object(st.plan.facts, "ticket")) {
+    auto conv = json::string_or(*ticket, "conversation_id");
+    std::string risk;
+    if (auto it = ticket->find("risk"); it != ticket->end() && it->value().is_array())
+      for (const auto& r : it->value().get_array())
+        if (r.is_string()) risk += (risk.empty() ? "" : ",") + std::string(r.get_string());
+    if (!conv.empty()) {
+      auto c = store::classify_conversation(tx, conv, json::string_or(*ticket, "topic"),
+                                            json::string_or(*ticket, "urgency"),
+                                            json::string_or(*ticket, "sentiment"), risk);
+      if (!c && c.error().code != Errc::kNotFound) return c;
+    }
+  }
+  const std::string mail_domain = email_domain(deps_.config.email.from);
+  for (std::size_t i = 0; i < st.plan.actions.size(); ++i) {
+    Action& action = st.plan.actions[i];
+    if (auto r = register_outbound_email(tx, action, st.event.id, i, mail_domain); !r) return r;
+    Decision d = deps_.rights.decide(action, st.facts);
+    store::ActionRow row;
+    row.event_id = st.event.id;
+    row.run_id = run.id;
+    row.kind = action.kind;
+    row.fields = action.fields;
+    row.summary = action.summary;
+    // Stable across a crash-and-rerun of the same event, so a re-run cannot queue twice.
+    row.idempotency_key = st.event.id + ":" + std::to_string(i);
+    row.origin = "agent:" + st.plan.agent;
+    row.verdict = verdict_name(d.verdict);
+    row.rule = d.rule;
+    row.status = d.verdict == Verdict::kAllow ? "pending"
+                 : d.verdict == Verdict::kAsk ? "awaiting_approval"
+                                              : "denied";
+    row.max_attempts = deps_.config.outbox.max_attempts;
+    row.next_attempt_at = tx.now_ms();
+    if (auto r = store::insert_action(tx, row); !r) return r;
+    boost::json::array trace;
+    for (const auto& t : d.trace) trace.emplace_back(t);
+    auto da = tx.audit({"decision",
+                        st.event.id,
+                        row.id,
+                        "",
+                        "decision-rights",
+                        {{"kind", action.kind},
+                         {"summary", action.summary},
+                         {"verdict", row.verdict},
+                         {"rule", d.rule},
+                         {"reason", d.reason},
+                         {"trace", trace}}});
+    if (!da) return Unexpected(da.error());
+    if (d.verdict == Verdict::kAsk) {
+      auto opened = desk_.open(tx, row, d, st.event, st.plan);
+      if (!opened) return Unexpected(opened.error());
+    }
+    st.queued_any = st.queued_any || d.verdict != Verdict::kDeny;
+  }
+  return store::finish_event(tx, st.event.id, "done");
+}
 // ------------------------------------------------------------------------------ outbox
 
 void Runtime::outbox_loop() {

@@ -72,8 +72,19 @@ class Runtime {
   Expected<void> process_event(const Event& event);
   /// email.received: files the message in a conversation, then plans (unless auto-reply).
   Expected<void> process_email(const Event& event);
-  /// Routes an event to its agent and commits the plan, decisions and approvals.
-  Expected<void> plan_event(const Event& event);
+  /// Waits for a set of pipelined commits (write_async) of one orchestrator pass.
+  class WriteBatch;
+  struct PlanState;
+  /// Routes an event to its agent and commits the plan, decisions and approvals. With a batch,
+  /// the commit is only queued (the result arrives in the batch); without, it is waited for.
+  Expected<void> plan_event(const Event& event, WriteBatch* batch = nullptr);
+  /// The plan's commit job: run, audit, decisions, actions and approvals, then the event done.
+  Expected<void> commit_plan(store::Tx& tx, PlanState& st);
+  /// Runs `job` through the store: waits for it (batch == nullptr) or queues it in `batch`.
+  /// `after` runs once the job committed successfully (on the writer thread when batched).
+  Expected<void> commit(store::WriteJob job, std::function<void()> after, WriteBatch* batch);
+  /// One inbox event left the pending state (keeps the back-pressure estimate).
+  void processed_one();
   bool run_one_due_action();
   void execute_claimed(const store::ActionRow& action);
 

@@ -127,6 +127,7 @@ struct ApprovalRow {
 
 /// Inserts or updates the lead keyed by lower-cased email and appends its score history.
 /// `fields`: email, name, company, phone, stage, score, breakdown (array), source_form.
+/// Idempotent per (event, email): a replay of the same event's upsert changes nothing.
 [[nodiscard]] Expected<void> upsert_lead(Tx& tx, const boost::json::object& fields,
                                          std::string_view event_id);
 /// The lead with this email: {email, name, company, phone, stage, score, source_form,

@@ -460,8 +460,9 @@ TEST_F(MailFlow, SmtpFailuresRetryThenDeadLetterWithTheServerReply) {
   ASSERT_FALSE(first.empty()) << log();
   cli("approvals approve " + first + " --as U_SUE");
   ASSERT_TRUE(eventually([&] { return smtp_->messages().size() == 1; })) << log();
-  EXPECT_EQ(sql("SELECT attempts || ':' || status FROM actions WHERE kind = 'email.send'"),
-            "2:done");
+  // The server has the mail before Steward commits the result: wait for the commit.
+  const char* attempts = "SELECT attempts || ':' || status FROM actions WHERE kind = 'email.send'";
+  EXPECT_TRUE(eventually([&] { return sql(attempts) == "2:done"; })) << sql(attempts);
 
   // 550 on RCPT: permanent — dead letter, the server's words in the audit, an alert.
   ASSERT_TRUE(smtp_->faults(
