@@ -17,6 +17,7 @@
 #include "agents/lead_qualifier/lead_qualifier.hpp"
 #include "agents/support_triage/support_triage.hpp"
 #include "bot/core/json.hpp"
+#include "bot/core/printable.hpp"
 #include "bot/net/http_server.hpp"
 #include "bot/net/router.hpp"
 #include "bot/runtime/commands.hpp"
@@ -318,8 +319,8 @@ int serve(const std::string& config_path, const std::string& port_file) {
   router.add("POST", "/hooks/forms/{name}", [&](net::HttpRequest&& req, net::Respond respond) {
     auto event = forms_inbound.handle(req);
     if (!event) {
-      spdlog::info("form {} rejected from {}: {}", std::string(req.param("name")), req.remote,
-                   event.error().message);
+      spdlog::info("form {} rejected from {}: {}", printable(req.param("name")), req.remote,
+                   printable(event.error().message, 500));
       respond(net::error_response(event.error()));
       return;
     }
@@ -336,8 +337,8 @@ int serve(const std::string& config_path, const std::string& port_file) {
           auto event = email_inbound.handle(*shared);
           if (!event) {
             spdlog::info("email from {} via {} rejected: {}", shared->remote,
-                         std::string(shared->param("provider").substr(0, 16)),
-                         event.error().message);
+                         printable(shared->param("provider"), 16),
+                         printable(event.error().message, 500));
             respond(net::error_response(event.error()));
             return;
           }
@@ -351,7 +352,8 @@ int serve(const std::string& config_path, const std::string& port_file) {
   if (config.slack.configured()) {
     router.add("POST", "/slack/events", [&](net::HttpRequest&& req, net::Respond respond) {
       if (auto v = slack_verify(req); !v) {
-        spdlog::info("slack events: rejected from {}: {}", req.remote, v.error().message);
+        spdlog::info("slack events: rejected from {}: {}", req.remote,
+                     printable(v.error().message, 500));
         respond(net::error_response(v.error()));
         return;
       }

@@ -315,6 +315,11 @@ class Session : public std::enable_shared_from_this<Session> {
     }
 
     const auto& msg = parser_->get();
+    // RFC 9112 §6.3: when the final transfer coding is not chunked the body's end is unknown;
+    // serving it would let its bytes be read as the next request (smuggling). 400 and close.
+    if (msg.find(bhttp::field::transfer_encoding) != msg.end() && !parser_->chunked()) {
+      return send_error(Errc::kInvalidInput, 400, "unsupported Transfer-Encoding");
+    }
     version_ = msg.version();
     request_keep_alive_ = msg.keep_alive();
     const std::string_view target(msg.target().data(), msg.target().size());

@@ -131,11 +131,13 @@ Expected<void> Runtime::start() {
   started_ = true;
   orchestrator_ = std::thread([this] {
     name_this_thread("st-orchestrator");
+    lower_this_thread_priority(5);
     orchestrator_loop();
   });
   for (std::size_t i = 0; i < deps_.config.outbox.workers; ++i)
     outbox_workers_.emplace_back([this] {
       name_this_thread("st-outbox");
+      lower_this_thread_priority(5);
       outbox_loop();
     });
   sweeper_ = std::thread([this] {
@@ -374,10 +376,14 @@ Expected<void> Runtime::commit(store::WriteJob job, std::function<void()> after,
     return w;
   }
   batch->add();
-  auto queued = deps_.store.write_async(std::move(job), [batch, after](Expected<void> r) {
-    if (r && after) after();
-    batch->done(std::move(r));
-  });
+  // Batched plans are background work: under a burst the writer commits incoming events first.
+  auto queued = deps_.store.write_async(
+      std::move(job),
+      [batch, after](Expected<void> r) {
+        if (r && after) after();
+        batch->done(std::move(r));
+      },
+      /*background=*/true);
   if (!queued) batch->done(queued);
   return {};
 }
@@ -649,7 +655,13 @@ void Runtime::execute_claimed(const store::ActionRow& action) {
       return {};
     }
     const Error& err = result.error();
-    if (err.transient() && action.attempts < action.max_attempts) {
+    // A rate limit is the remote asking us to wait, not a failed delivery: it does not use up
+    // an attempt (else a long Retry-After, or one shared by a queue of posts, dead-letters
+    // actions that were never sent).
+    const bool rate_limited = err.code == Errc::kRateLimited;
+    if (rate_limited)
+      if (auto r = store::uncount_attempt(tx, action.id); !r) return r;
+    if (err.transient() && (rate_limited || action.attempts < action.max_attempts)) {
       outcome = "retry";
       auto delay = err.retry_after
                        ? std::chrono::duration_cast<std::chrono::milliseconds>(*err.retry_after)

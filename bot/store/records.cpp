@@ -247,6 +247,16 @@ Expected<bool> claim_action(Tx& tx, std::string_view id) {
   });
 }
 
+Expected<void> uncount_attempt(Tx& tx, std::string_view id) {
+  return guarded("outbox update", [&]() -> Expected<void> {
+    SQLite::Statement& q =
+        tx.prepare("UPDATE actions SET attempts = attempts - 1 WHERE id = ? AND attempts > 0");
+    q.bind(1, std::string(id));
+    q.exec();
+    return {};
+  });
+}
+
 Expected<void> finish_action(Tx& tx, std::string_view id, std::string_view status,
                              const boost::json::object& result, std::string_view error,
                              std::int64_t next_attempt_at) {

@@ -65,6 +65,10 @@ struct ActionRow {
   std::int64_t created_at = 0, updated_at = 0;
 };
 
+/// Takes back the attempt claim_action() counted: for a call the remote refused with "wait"
+/// (429 Retry-After), which is not a failed delivery and must not use up max_attempts.
+[[nodiscard]] Expected<void> uncount_attempt(Tx& tx, std::string_view id);
+
 /// Inserts (assigning id and, when empty, idempotency_key = id). kConflict when the
 /// idempotency key exists.
 [[nodiscard]] Expected<void> insert_action(Tx& tx, ActionRow& action);

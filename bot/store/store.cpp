@@ -186,16 +186,17 @@ void Store::close() {
 
 std::size_t Store::queue_depth() const {
   std::lock_guard lock(mutex_);
-  return queue_.size();
+  return queue_.size() + background_.size();
 }
 
-Expected<void> Store::write_async(WriteJob job, WriteDone done) {
+Expected<void> Store::write_async(WriteJob job, WriteDone done, bool background) {
   {
     std::lock_guard lock(mutex_);
     if (stopping_) return fail(Errc::kUnavailable, "store is closing", std::chrono::seconds(1));
-    if (queue_.size() >= options_.max_queue)
+    auto& q = background ? background_ : queue_;
+    if (q.size() >= options_.max_queue)
       return fail(Errc::kUnavailable, "write queue full", std::chrono::seconds(1));
-    queue_.push_back(Item{std::move(job), std::move(done)});
+    q.push_back(Item{std::move(job), std::move(done)});
   }
   cv_.notify_one();
   return {};
@@ -225,11 +226,18 @@ void Store::writer_loop() {
   while (true) {
     {
       std::unique_lock lock(mutex_);
-      cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
-      if (queue_.empty() && stopping_) return;
+      cv_.wait(lock, [&] { return stopping_ || !queue_.empty() || !background_.empty(); });
+      if (queue_.empty() && background_.empty() && stopping_) return;
+      const bool others_waiting = !queue_.empty();
       while (!queue_.empty() && group.size() < options_.max_group) {
         group.push_back(std::move(queue_.front()));
         queue_.pop_front();
+      }
+      const std::size_t room = options_.max_group - group.size();
+      std::size_t take = others_waiting ? std::min(room, options_.background_share) : room;
+      while (!background_.empty() && take-- > 0) {
+        group.push_back(std::move(background_.front()));
+        background_.pop_front();
       }
     }
     results.clear();

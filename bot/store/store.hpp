@@ -87,9 +87,10 @@ using WriteJob = std::function<Expected<void>(Tx&)>;
 using WriteDone = std::function<void(Expected<void>)>;
 
 struct StoreOptions {
-  std::size_t max_group = 512;     ///< jobs per transaction at most
-  std::size_t max_queue = 100000;  ///< write_async refuses (kUnavailable) beyond this
-  bool synchronous_full = true;    ///< fsync every commit (durability); tests may relax
+  std::size_t max_group = 512;        ///< jobs per transaction at most
+  std::size_t max_queue = 100000;     ///< write_async refuses (kUnavailable) beyond this
+  bool synchronous_full = true;       ///< fsync every commit (durability); tests may relax
+  std::size_t background_share = 16;  ///< background jobs per group while others wait
 };
 
 /// Owns the database file. Opening runs the numbered migrations.
@@ -108,7 +109,11 @@ class Store {
 
   /// Queues a job for the next group commit; `done` runs on the writer thread after commit.
   /// Returns kUnavailable (with retry_after) when the queue is full; then `done` is not called.
-  [[nodiscard]] Expected<void> write_async(WriteJob job, WriteDone done);
+  /// Background jobs (work that may lag, like planning queued events) yield to the others:
+  /// while foreground jobs wait, a group takes at most StoreOptions::background_share of them,
+  /// so a burst of webhooks is committed first and processed after. Jobs of one priority
+  /// commit in the order they were queued.
+  [[nodiscard]] Expected<void> write_async(WriteJob job, WriteDone done, bool background = false);
   /// Queues a job and waits for its commit. Blocking.
   [[nodiscard]] Expected<void> write(WriteJob job);
   /// Runs `f` on the read connection (serialised). Blocking. Exceptions from SQLite become
@@ -140,6 +145,7 @@ class Store {
   mutable std::mutex mutex_;
   std::condition_variable cv_;
   std::deque<Item> queue_;
+  std::deque<Item> background_;
   bool stopping_ = false;
   std::mutex join_mutex_;
   std::thread writer_;

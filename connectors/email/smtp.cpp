@@ -323,6 +323,10 @@ Expected<SmtpReply> SmtpClient::send(std::string_view envelope_from,
     curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(data.size()));
     curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, impl_->connect_timeout_ms);
     curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, impl_->timeout_ms);
+    // The transfer timeout does not cover closing: after a hung DATA, libcurl sends QUIT and
+    // would wait its default 120 s for the reply, holding an outbox worker. Bound each reply.
+    curl_easy_setopt(h, CURLOPT_SERVER_RESPONSE_TIMEOUT,
+                     static_cast<long>((impl_->timeout_ms + 999) / 1000));
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(h, CURLOPT_TCP_NODELAY, 1L);
     curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);

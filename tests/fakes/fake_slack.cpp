@@ -17,6 +17,7 @@
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <deque>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -52,6 +53,8 @@ const char* fault_name(FaultKind k) {
     case FaultKind::k500: return "500";
     case FaultKind::kHang: return "hang";
     case FaultKind::kClose: return "close";
+    case FaultKind::kReset: return "reset";
+    case FaultKind::kOk: return "ok";
   }
   return "?";
 }
@@ -98,12 +101,12 @@ bool blocks_valid(const boost::json::array& blocks) {
   return true;
 }
 
-/// Finds the accepted socket of this request (by its port pair) and shuts it down so the
-/// client sees the connection drop without any reply bytes.
-bool shutdown_connection(const httplib::Request& req) {
+/// Finds the accepted socket of this request (by its port pair), or -1. The fd stays owned by
+/// httplib: only shutdown()/connect() may be used on it, never close().
+int connection_fd(const httplib::Request& req) {
   DIR* dir = opendir("/proc/self/fd");
-  if (!dir) return false;
-  bool done = false;
+  if (!dir) return -1;
+  int found = -1;
   while (dirent* entry = readdir(dir)) {
     char* end = nullptr;
     long fd = std::strtol(entry->d_name, &end, 10);
@@ -122,13 +125,30 @@ bool shutdown_connection(const httplib::Request& req) {
     };
     if (port_of(peer) == req.remote_port &&
         (req.local_port <= 0 || port_of(local) == req.local_port)) {
-      ::shutdown(static_cast<int>(fd), SHUT_RDWR);
-      done = true;
+      found = static_cast<int>(fd);
       break;
     }
   }
   closedir(dir);
-  return done;
+  return found;
+}
+
+/// Shuts the request's connection down so the client sees it drop (FIN) without reply bytes.
+bool shutdown_connection(const httplib::Request& req) {
+  int fd = connection_fd(req);
+  return fd >= 0 && ::shutdown(fd, SHUT_RDWR) == 0;
+}
+
+/// Aborts the request's connection with a TCP RST and no reply bytes. connect(AF_UNSPEC)
+/// disconnects a TCP socket in place (Linux tcp_disconnect sends a RST for an established
+/// connection) without closing the fd, which httplib still owns and closes later; closing it
+/// here with SO_LINGER 0 would race with httplib reusing the number.
+bool reset_connection(const httplib::Request& req) {
+  int fd = connection_fd(req);
+  if (fd < 0) return false;
+  sockaddr unspec{};
+  unspec.sa_family = AF_UNSPEC;
+  return ::connect(fd, &unspec, sizeof unspec) == 0;
 }
 
 void reply_json(httplib::Response& res, const boost::json::value& v, int status = 200) {
@@ -156,7 +176,13 @@ struct FakeSlack::Impl {
   mutable std::mutex mu;
   mutable std::condition_variable cv;
   std::vector<RecordedCall> calls;
-  std::map<std::string, Fault> faults;
+  std::map<std::string, std::deque<Fault>> faults;  ///< per method: the script still to run
+  struct Rule {
+    std::string method;
+    std::function<bool(const RecordedCall&)> match;
+    Fault fault;
+  };
+  std::vector<Rule> rules;
   std::map<std::string, std::map<std::string, boost::json::object>> messages;
   std::uint64_t seq = 0;
   bool stopping = false;
@@ -172,11 +198,25 @@ struct FakeSlack::Impl {
     call.at = std::chrono::system_clock::now();
     std::optional<Fault> fault;
     std::lock_guard lock(mu);
-    if (auto it = faults.find(call.method); it != faults.end() && it->second.count > 0) {
-      fault = it->second;
-      if (--it->second.count <= 0) faults.erase(it);
-      call.fault = fault_name(fault->kind);
+    for (auto& rule : rules) {
+      if (rule.method != call.method || rule.fault.count <= 0 || !rule.match(call)) continue;
+      fault = rule.fault;
+      --rule.fault.count;
+      break;
     }
+    if (!fault) {
+      if (auto it = faults.find(call.method); it != faults.end()) {
+        auto& script = it->second;
+        while (!script.empty() && script.front().count <= 0) script.pop_front();
+        if (!script.empty()) {
+          fault = script.front();
+          if (--script.front().count <= 0) script.pop_front();
+        }
+        if (script.empty()) faults.erase(it);
+      }
+    }
+    if (fault && fault->kind == FaultKind::kOk) fault.reset();
+    if (fault) call.fault = fault_name(fault->kind);
     calls.push_back(std::move(call));
     cv.notify_all();
     return fault;
@@ -199,12 +239,14 @@ struct FakeSlack::Impl {
         return false;  // then answers normally, like a slow Slack
       }
       case FaultKind::kClose:
-        if (!shutdown_connection(req)) {
+      case FaultKind::kReset:
+        if (!(f.kind == FaultKind::kReset ? reset_connection(req) : shutdown_connection(req))) {
           // Fallback: headers go out, then the body stream aborts.
           res.set_chunked_content_provider("application/json",
                                            [](std::size_t, httplib::DataSink&) { return false; });
         }
         return true;
+      case FaultKind::kOk: return false;
     }
     return true;
   }
@@ -330,12 +372,26 @@ struct FakeSlack::Impl {
       if (!v.is_object()) return reply_json(res, boost::json::object{{"ok", false}}, 400);
       const auto& o = v.get_object();
       std::string method = string_field(o, "method");
+      if (auto script = o.find("script"); !method.empty() && script != o.end()) {
+        std::vector<Fault> steps;
+        if (!script->value().is_string() ||
+            !parse_fault_script(script->value().get_string(), steps))
+          return reply_json(res,
+                            boost::json::object{{"ok", false},
+                                                {"error",
+                                                 "script: KIND[:ARG][*COUNT],… with KIND "
+                                                 "429|500|hang|close|reset|ok"}},
+                            400);
+        owner.set_fault_script(method, std::move(steps));
+        return reply_json(res, boost::json::object{{"ok", true}});
+      }
       Fault f;
       if (method.empty() || !parse_fault_kind(string_field(o, "kind"), f.kind))
         return reply_json(
             res,
-            boost::json::object{{"ok", false},
-                                {"error", "method and kind (429|500|hang|close) required"}},
+            boost::json::object{
+                {"ok", false},
+                {"error", "method and kind (429|500|hang|close|reset|ok) or script required"}},
             400);
       auto int_field = [&o](std::string_view key, std::int64_t fallback) -> std::int64_t {
         auto it = o.find(key);
@@ -402,8 +458,79 @@ std::string FakeSlack::response_url(std::string_view id) const {
 }
 
 void FakeSlack::set_fault(std::string method, Fault fault) {
+  set_fault_script(std::move(method), {fault});
+}
+
+void FakeSlack::set_fault_script(std::string method, std::vector<Fault> steps) {
   std::lock_guard lock(impl_->mu);
-  impl_->faults[std::move(method)] = fault;
+  std::deque<Fault> script(steps.begin(), steps.end());
+  std::erase_if(script, [](const Fault& f) { return f.count <= 0; });
+  if (script.empty())
+    impl_->faults.erase(method);
+  else
+    impl_->faults[std::move(method)] = std::move(script);
+}
+
+void FakeSlack::add_fault_rule(std::string method, std::function<bool(const RecordedCall&)> match,
+                               Fault fault) {
+  std::lock_guard lock(impl_->mu);
+  impl_->rules.push_back(Impl::Rule{std::move(method), std::move(match), fault});
+}
+
+int FakeSlack::pending_faults(std::string_view method) const {
+  std::lock_guard lock(impl_->mu);
+  int n = 0;
+  if (auto it = impl_->faults.find(std::string(method)); it != impl_->faults.end())
+    for (const auto& f : it->second) n += std::max(f.count, 0);
+  for (const auto& rule : impl_->rules)
+    if (rule.method == method) n += std::max(rule.fault.count, 0);
+  return n;
+}
+
+bool FakeSlack::parse_fault_script(std::string_view text, std::vector<Fault>& out) {
+  auto number = [](std::string_view s, long long& v) {
+    if (s.empty()) return false;
+    v = 0;
+    for (char c : s) {
+      if (c < '0' || c > '9' || v > 100000000) return false;
+      v = v * 10 + (c - '0');
+    }
+    return true;
+  };
+  std::vector<Fault> steps;
+  while (!text.empty()) {
+    auto comma = text.find(',');
+    std::string_view step = text.substr(0, comma);
+    text = comma == std::string_view::npos ? std::string_view{} : text.substr(comma + 1);
+    while (!step.empty() && step.front() == ' ') step.remove_prefix(1);
+    while (!step.empty() && step.back() == ' ') step.remove_suffix(1);
+    Fault f;
+    long long v = 0;
+    if (auto star = step.find('*'); star != std::string_view::npos) {
+      if (!number(step.substr(star + 1), v) || v < 1) return false;
+      f.count = static_cast<int>(v);
+      step = step.substr(0, star);
+    }
+    std::string_view arg;
+    if (auto colon = step.find(':'); colon != std::string_view::npos) {
+      arg = step.substr(colon + 1);
+      step = step.substr(0, colon);
+    }
+    if (!parse_fault_kind(step, f.kind)) return false;
+    if (!arg.empty()) {
+      if (!number(arg, v)) return false;
+      if (f.kind == FaultKind::k429)
+        f.retry_after_s = static_cast<int>(v);
+      else if (f.kind == FaultKind::kHang)
+        f.delay = std::chrono::milliseconds(v);
+      else
+        return false;
+    }
+    steps.push_back(f);
+  }
+  if (steps.empty()) return false;
+  out = std::move(steps);
+  return true;
 }
 
 bool FakeSlack::parse_fault_kind(std::string_view text, FaultKind& out) {
@@ -415,6 +542,10 @@ bool FakeSlack::parse_fault_kind(std::string_view text, FaultKind& out) {
     out = FaultKind::kHang;
   else if (text == "close")
     out = FaultKind::kClose;
+  else if (text == "reset")
+    out = FaultKind::kReset;
+  else if (text == "ok")
+    out = FaultKind::kOk;
   else
     return false;
   return true;
@@ -445,6 +576,7 @@ void FakeSlack::reset() {
   std::lock_guard lock(impl_->mu);
   impl_->calls.clear();
   impl_->faults.clear();
+  impl_->rules.clear();
   impl_->messages.clear();
 }
 

@@ -25,7 +25,9 @@ struct FakeSlackOptions {
   std::string team_id = "T0FAKE";
   std::string bot_user_id = "U0BOT";
   std::string bot_id = "B0BOT";
-  /// Enables GET /_calls, POST /_fault, POST /_reset (the standalone fake_slack executable).
+  /// Enables GET /_calls, POST /_fault ({"method", "kind", "count", "retry_after", "delay_ms"}
+  /// or {"method", "script": "429:2,500,reset,ok"}), POST /_reset (the standalone fake_slack
+  /// executable).
   bool control_endpoints = false;
 };
 
@@ -37,15 +39,20 @@ struct RecordedCall {
   std::string raw_body;
   boost::json::value body;                   ///< parsed JSON (null when the body was not JSON)
   std::chrono::system_clock::time_point at;  ///< when it was received
-  std::string fault;  ///< the fault applied to it ("429", "500", "hang", "close") or empty
+  std::string fault;  ///< the fault applied to it ("429", "500", "hang", "close", "reset") or
+                      ///< empty (answered normally, also for an "ok" script step)
 
   /// Header value by lower-case name, or "".
   [[nodiscard]] std::string header(std::string_view lower_name) const;
 };
 
-enum class FaultKind { k429, k500, kHang, kClose };
+/// k429: HTTP 429 {"ok":false,"error":"ratelimited"} with Retry-After. k500: HTTP 500.
+/// kHang: stall `delay`, then answer normally (the client may have given up by then).
+/// kClose: shut the connection down (FIN) without a reply. kReset: abort the connection with a
+/// TCP RST, without a reply. kOk: answer normally (a spacer in a fault script).
+enum class FaultKind { k429, k500, kHang, kClose, kReset, kOk };
 
-/// A fault for the next `count` calls of one method.
+/// A fault for the next `count` calls of one method (or one step of a fault script).
 struct Fault {
   FaultKind kind = FaultKind::k500;
   int count = 1;
@@ -71,10 +78,26 @@ class FakeSlack {
   [[nodiscard]] std::string response_url(std::string_view id) const;
 
   /// Scripts `fault` for the next fault.count calls of `method` ("chat.postMessage", …,
-  /// "response"). Replaces any fault pending for that method.
+  /// "response"). Replaces any fault or script pending for that method.
   void set_fault(std::string method, Fault fault);
-  /// Parses "429" | "500" | "hang" | "close".
+  /// Scripts faults call by call: the next calls of `method` get steps[0] (steps[0].count
+  /// times), then steps[1], …; once the script is used up calls are answered normally. kOk steps
+  /// let calls through in between. Replaces any fault or script pending for that method.
+  void set_fault_script(std::string method, std::vector<Fault> steps);
+  /// Faults every call of `method` for which `match(call)` holds (call.fault is still empty
+  /// when it runs), fault.count times in all; such a call does not consume a script step.
+  /// Rules are checked in the order added. `match` runs on a server thread under the fake's
+  /// lock: it must not call back into the fake.
+  void add_fault_rule(std::string method, std::function<bool(const RecordedCall&)> match,
+                      Fault fault);
+  /// Script steps (counting each repetition) and rule uses still pending for `method`.
+  [[nodiscard]] int pending_faults(std::string_view method) const;
+  /// Parses "429" | "500" | "hang" | "close" | "reset" | "ok".
   static bool parse_fault_kind(std::string_view text, FaultKind& out);
+  /// Parses a script "STEP,STEP,…" where STEP is KIND[:ARG][*COUNT]; ARG is the Retry-After
+  /// seconds for 429 (e.g. "429:2") and the stall in ms for hang ("hang:3000"). Example:
+  /// "429:2,500,hang:3000,reset,ok*3,close". Returns false (out untouched) on any syntax error.
+  static bool parse_fault_script(std::string_view text, std::vector<Fault>& out);
 
   /// Snapshot of every recorded call, oldest first.
   [[nodiscard]] std::vector<RecordedCall> calls() const;

@@ -108,10 +108,18 @@ class SmtpFake {
     return v.is_object() ? v.get_object() : boost::json::object{};
   }
   std::int64_t connections() { return stats()["connections"].to_number<std::int64_t>(); }
-  /// Queues faults: [{stage: connect|mail|rcpt|data, code, text, times, delay_ms}].
+  /// Queues faults: [{stage: connect|mail|rcpt|data, kind, code, text, times, delay_ms}], per
+  /// stage in order. kind "reply" (default): answer `code` after delay_ms (no code: carry on);
+  /// "hang": never answer at that stage (the client times out, nothing is delivered); "reset":
+  /// abort the connection with a TCP RST after delay_ms.
   bool faults(const boost::json::array& list) {
     auto r = control_->Post("/faults", boost::json::serialize(list), "application/json");
     return r && r->status == 200;
+  }
+  /// Every fault applied so far, oldest first: [{stage, kind, code, at_ms}].
+  boost::json::array fault_log() {
+    auto v = get("/fault-log");
+    return v.is_array() ? v.get_array() : boost::json::array{};
   }
   bool reset() {
     auto r = control_->Post("/reset", "", "application/json");

@@ -17,10 +17,16 @@
 //   GET  /messages  → [{from, to:[...], raw, secure, user, parsed:{subject, text, html,
 //                      messageId, inReplyTo, references:[...], replyTo, headers:{...},
 //                      contentType}}]
-//   POST /faults    ← [{stage:"connect"|"mail"|"rcpt"|"data", code, text, times, delay_ms}]
-//                     appended to a per-stage queue consumed in order → {"queued": n}
-//   POST /reset     → clears messages, faults and stats → {"ok": true}
-//   GET  /stats     → {connections, messages}
+//   POST /faults    ← [{stage:"connect"|"mail"|"rcpt"|"data", kind, code, text, times,
+//                      delay_ms}] appended to a per-stage queue consumed in order
+//                     → {"queued": n}. kind "reply" (default): after delay_ms answer `code`
+//                     (or carry on normally without a code); "hang": never answer at that
+//                     stage (the client must time out; nothing is delivered); "reset": after
+//                     delay_ms abort the connection with a TCP RST (socket.resetAndDestroy).
+//   GET  /fault-log → [{stage, kind, code, at_ms}] every fault applied, oldest first (a bare
+//                     "reply" without code or delay is a spacer: not logged, not counted)
+//   POST /reset     → clears messages, faults, the fault log and stats → {"ok": true}
+//   GET  /stats     → {connections, messages, faults:{reply, hang, reset}}
 
 const fs = require('fs');
 const http = require('http');
@@ -76,10 +82,15 @@ function parseArgs(argv) {
 
 const opts = parseArgs(process.argv.slice(2));
 const STAGES = ['connect', 'mail', 'rcpt', 'data'];
+const KINDS = ['reply', 'hang', 'reset'];
 
 let messages = [];
 let faults = { connect: [], mail: [], rcpt: [], data: [] };
-let stats = { connections: 0, messages: 0 };
+let faultLog = [];
+const freshStats = () => ({ connections: 0, messages: 0, faults: { reply: 0, hang: 0, reset: 0 } });
+let stats = freshStats();
+// The raw TCP sockets by client port (under TLS too), so that "reset" can abort them.
+const rawSockets = new Map();
 
 // Takes the next fault of `stage` (decrementing its count), or null.
 function nextFault(stage) {
@@ -91,10 +102,25 @@ function nextFault(stage) {
   return fault;
 }
 
-// Runs `proceed(err)` after the fault's delay; err carries the fault's SMTP code.
-function applyFault(stage, proceed) {
+// Runs `proceed(err)` after the fault's delay; err carries the fault's SMTP code. A "hang"
+// never proceeds; a "reset" aborts the session's connection instead.
+function applyFault(stage, session, proceed) {
   const fault = nextFault(stage);
   if (!fault) return proceed(null);
+  // A bare "reply" (no code, no delay) only spaces faults out: not a fault, not logged.
+  if (fault.kind === 'reply' && !fault.code && !(fault.delay_ms > 0)) return proceed(null);
+  stats.faults[fault.kind] += 1;
+  faultLog.push({ stage, kind: fault.kind, code: fault.code || 0, at_ms: Date.now() });
+  if (fault.kind === 'hang') return;  // the client times out and closes; nothing is delivered
+  if (fault.kind === 'reset') {
+    const abort = () => {
+      const socket = rawSockets.get(session.remotePort);
+      if (socket && !socket.destroyed) socket.resetAndDestroy();
+    };
+    if (fault.delay_ms > 0) setTimeout(abort, fault.delay_ms);
+    else abort();
+    return;
+  }
   const answer = () => {
     if (!fault.code) return proceed(null);
     const err = new Error(fault.text || `injected ${stage} fault`);
@@ -145,7 +171,7 @@ const smtpOptions = {
   ...(opts.idleTimeoutMs > 0 ? { socketTimeout: opts.idleTimeoutMs } : {}),
   onConnect(session, callback) {
     stats.connections += 1;
-    applyFault('connect', callback);
+    applyFault('connect', session, callback);
   },
   onAuth(auth, session, callback) {
     if (!opts.auth || auth.username !== opts.auth.user || auth.password !== opts.auth.pass) {
@@ -161,17 +187,17 @@ const smtpOptions = {
       err.responseCode = 530;
       return callback(err);
     }
-    applyFault('mail', callback);
+    applyFault('mail', session, callback);
   },
   onRcptTo(address, session, callback) {
-    applyFault('rcpt', callback);
+    applyFault('rcpt', session, callback);
   },
   onData(stream, session, callback) {
     const chunks = [];
     stream.on('data', (c) => chunks.push(c));
     stream.on('error', (err) => callback(err));
     stream.on('end', () => {
-      applyFault('data', async (err) => {
+      applyFault('data', session, async (err) => {
         if (err) return callback(err);
         const raw = Buffer.concat(chunks);
         if (opts.sink) {
@@ -210,6 +236,13 @@ if (opts.cert) {
 
 const smtp = new SMTPServer(smtpOptions);
 smtp.on('error', (err) => process.stderr.write(`smtp error: ${err.message}\n`));
+smtp.server.on('connection', (socket) => {
+  const port = socket.remotePort;
+  rawSockets.set(port, socket);
+  socket.on('close', () => {
+    if (rawSockets.get(port) === socket) rawSockets.delete(port);
+  });
+});
 
 function sendJson(res, status, body) {
   const data = JSON.stringify(body);
@@ -219,6 +252,7 @@ function sendJson(res, status, body) {
 
 function validFault(f) {
   return f && typeof f === 'object' && STAGES.includes(f.stage) &&
+    (f.kind === undefined || KINDS.includes(f.kind)) &&
     (f.code === undefined || f.code === null || (Number.isInteger(f.code) && f.code >= 200 && f.code <= 599)) &&
     (f.text === undefined || typeof f.text === 'string') &&
     (f.times === undefined || (Number.isInteger(f.times) && f.times >= 1)) &&
@@ -232,10 +266,12 @@ const control = http.createServer((req, res) => {
     const route = `${req.method} ${req.url.split('?')[0]}`;
     if (route === 'GET /messages') return sendJson(res, 200, messages);
     if (route === 'GET /stats') return sendJson(res, 200, stats);
+    if (route === 'GET /fault-log') return sendJson(res, 200, faultLog);
     if (route === 'POST /reset') {
       messages = [];
       faults = { connect: [], mail: [], rcpt: [], data: [] };
-      stats = { connections: 0, messages: 0 };
+      faultLog = [];
+      stats = freshStats();
       return sendJson(res, 200, { ok: true });
     }
     if (route === 'POST /faults') {
@@ -246,11 +282,13 @@ const control = http.createServer((req, res) => {
         return sendJson(res, 400, { error: 'body is not JSON' });
       }
       if (!Array.isArray(list) || !list.every(validFault))
-        return sendJson(res, 400, { error: 'want an array of {stage, code, text, times, delay_ms}' });
+        return sendJson(res, 400, {
+          error: 'want an array of {stage, kind: reply|hang|reset, code, text, times, delay_ms}',
+        });
       for (const f of list) {
         faults[f.stage].push({
-          stage: f.stage, code: f.code || 0, text: f.text || '', times: f.times || 1,
-          delay_ms: f.delay_ms || 0,
+          stage: f.stage, kind: f.kind || 'reply', code: f.code || 0, text: f.text || '',
+          times: f.times || 1, delay_ms: f.delay_ms || 0,
         });
       }
       return sendJson(res, 200, { queued: list.length });
