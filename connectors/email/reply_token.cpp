@@ -13,6 +13,9 @@ using connectors::to_hex;
 namespace {
 
 constexpr std::size_t kMacHex = 20;  // 80 bits: unguessable, short enough for an address
+/// Longest conversation id a token may carry: what compose_email() accepts for conversation_id,
+/// so every Reply-To we send can be verified when the reply comes back.
+constexpr std::size_t kMaxConversationId = 128;
 
 bool id_char(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
@@ -60,7 +63,7 @@ Expected<std::string> verify_reply_token(std::string_view token, const Secret& s
   if (dot == std::string_view::npos || dot == 0 || token.size() - dot - 1 != kMacHex)
     return fail(Errc::kInvalidInput, "malformed reply token");
   auto id = token.substr(0, dot);
-  if (id.size() > 64 || !std::all_of(id.begin(), id.end(), id_char))
+  if (id.size() > kMaxConversationId || !std::all_of(id.begin(), id.end(), id_char))
     return fail(Errc::kInvalidInput, "malformed reply token");
   // Mail systems may change the case of a local part; the MAC is hex, compare it lower-cased.
   if (secret.empty() || !constant_time_equal(lower(token.substr(dot + 1)), mac_of(id, secret)))

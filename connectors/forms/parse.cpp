@@ -332,15 +332,21 @@ std::optional<double> parse_quantity(std::string_view text) {
       sep_len = s.size();
     }
   }
+  double value = 0;
   if (sep == std::string_view::npos) {
     auto a = parse_amount(text);
     if (!a) return std::nullopt;
-    return a->value * a->multiplier;
+    value = a->value * a->multiplier;
+  } else {
+    auto lo = parse_amount(text.substr(0, sep));
+    auto hi = parse_amount(text.substr(sep + sep_len));
+    if (!lo || !hi) return std::nullopt;
+    value = lo->value * (lo->has_multiplier ? lo->multiplier : hi->multiplier);
   }
-  auto lo = parse_amount(text.substr(0, sep));
-  auto hi = parse_amount(text.substr(sep + sep_len));
-  if (!lo || !hi) return std::nullopt;
-  return lo->value * (lo->has_multiplier ? lo->multiplier : hi->multiplier);
+  // 300 digits and "bn" overflow to infinity, which JSON cannot carry (the stored payload would
+  // no longer parse).
+  if (!std::isfinite(value)) return std::nullopt;
+  return value;
 }
 
 bool is_email_address(std::string_view text) {

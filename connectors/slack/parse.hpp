@@ -65,7 +65,8 @@ struct InteractionInbound {
 /// Parses a slash-command form body. `ssl_check=1` → ssl_check=true, every other field dropped.
 /// Payload: {command, text, user_id, user_name, channel_id, team_id, response_url, trigger_id}.
 /// Dedupe key: `slack:cmd:<trigger_id>` (fallback `slack:cmd:<sha256 hex of body>`).
-/// @return kInvalidInput for a bad form encoding or a missing command / user_id.
+/// @return kInvalidInput for a bad form encoding (a field that is not UTF-8 included) or a missing
+///         command / user_id.
 /// @par Thread safety: pure.
 [[nodiscard]] Expected<CommandInbound> parse_command(std::string_view raw_body);
 
