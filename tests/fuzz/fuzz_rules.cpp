@@ -58,8 +58,7 @@ void decision_rights(std::string_view text) {
   auto rights = policies::DecisionRights::load_string(text, "decision-rights.toml", vars());
   if (!rights) return check_load_error(rights.error(), "decision-rights.toml");
   static const std::vector<Action> kActions = {
-      {"email.send",
-       bj::object{{"to", "Jo <j@Cu.io>"}, {"subject", "Hi"}, {"text", "Hello"}},
+      {"email.send", bj::object{{"to", "Jo <j@Cu.io>"}, {"subject", "Hi"}, {"text", "Hello"}},
        "reply"},
       {"email.send", bj::object{{"to", "a@acme.io, b@x.io"}, {"subject", "S"}}, ""},
       {"slack.post", bj::object{{"channel", "C0SALES"}, {"text", "lead"}}, ""},
@@ -90,9 +89,8 @@ void routing(std::string_view text) {
   events[0].source = "forms";
   events[0].kind = "form.submitted";
   events[0].actor = "j@cu.io";
-  events[0].payload = {
-      {"form", "website"},
-      {"fields", bj::object{{"email", "j@cu.io"}, {"employees", 250}}}};
+  events[0].payload = {{"form", "website"},
+                       {"fields", bj::object{{"email", "j@cu.io"}, {"employees", 250}}}};
   events[1].source = "slack";
   events[1].kind = "slack.mention";
   events[1].actor = "U0DANA";
