@@ -51,17 +51,7 @@ constexpr const char* kToken = "xoxb-crash-token";
 constexpr int kOutboxWorkers = 2;
 constexpr int kLoadConnections = 4;
 
-#if defined(__SANITIZE_ADDRESS__)
-constexpr bool kSanitized = true;
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-constexpr bool kSanitized = true;
-#else
-constexpr bool kSanitized = false;
-#endif
-#else
-constexpr bool kSanitized = false;
-#endif
+constexpr bool kSanitized = steward::testing::kSanitizedBuild;
 
 #ifdef NDEBUG
 constexpr bool kOptimized = true;

@@ -45,17 +45,7 @@ using steward::testing::TempDir;
 
 namespace {
 
-#if defined(__SANITIZE_ADDRESS__)
-constexpr int kScale = 3;
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-constexpr int kScale = 3;
-#else
-constexpr int kScale = 1;
-#endif
-#else
-constexpr int kScale = 1;
-#endif
+constexpr int kScale = steward::testing::kSanitizedBuild ? 3 : 1;
 
 constexpr const char* kSigning = "fault-signing-secret-9d";
 constexpr const char* kToken = "xoxb-fault-token-4k";

@@ -33,17 +33,7 @@ constexpr const char* kFormSecret = "overload-form-secret-5b1e";
 constexpr int kMaxPending = 24;
 constexpr int kFloodConnections = 64;
 
-#if defined(__SANITIZE_ADDRESS__)
-constexpr bool kSanitized = true;
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-constexpr bool kSanitized = true;
-#else
-constexpr bool kSanitized = false;
-#endif
-#else
-constexpr bool kSanitized = false;
-#endif
+constexpr bool kSanitized = steward::testing::kSanitizedBuild;
 
 int flood_seconds() {
   const char* s = std::getenv("STEWARD_FLOOD_SECONDS");

@@ -20,6 +20,20 @@ extern char** environ;
 
 namespace steward::testing {
 
+/// True when this test binary (and so the steward binary beside it) is built with ASan or TSan:
+/// timing-sensitive tests scale their waits and load by it.
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+inline constexpr bool kSanitizedBuild = true;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+inline constexpr bool kSanitizedBuild = true;
+#else
+inline constexpr bool kSanitizedBuild = false;
+#endif
+#else
+inline constexpr bool kSanitizedBuild = false;
+#endif
+
 /// A child process with stdout+stderr captured to a file. Killed (SIGKILL) on destruction
 /// unless already stopped.
 class Child {
