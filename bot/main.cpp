@@ -298,7 +298,7 @@ int serve(const std::string& config_path, const std::string& port_file) {
     bool posted = workers.post([&, respond] {
       std::map<std::string, double> gauges;
       (void)store->read([&](SQLite::Database& db) -> Expected<void> {
-        auto c = store::counts(db);
+        auto c = store::counts(db, /*totals=*/false);
         if (!c) return Unexpected(c.error());
         gauges["steward_inbox_pending"] = static_cast<double>(c->inbox_pending);
         gauges["steward_outbox_pending"] = static_cast<double>(c->outbox_pending);

@@ -519,7 +519,7 @@ Expected<std::int64_t> count_pending_events(SQLite::Database& db) {
   });
 }
 
-Expected<Counts> counts(SQLite::Database& db) {
+Expected<Counts> counts(SQLite::Database& db, bool totals) {
   return guarded("counts", [&]() -> Expected<Counts> {
     Counts c;
     SQLite::Statement q(db,
@@ -530,11 +530,13 @@ Expected<Counts> counts(SQLite::Database& db) {
                         "(SELECT IFNULL(MAX(seq), 0) FROM inbox),"
                         "(SELECT COUNT(*) FROM actions WHERE status = 'pending'),"
                         "(SELECT COUNT(*) FROM actions WHERE status = 'running'),"
-                        "(SELECT COUNT(*) FROM actions WHERE status = 'done'),"
+                        "(CASE WHEN ? THEN (SELECT COUNT(*) FROM actions WHERE status = 'done') "
+                        "ELSE 0 END),"
                         "(SELECT COUNT(*) FROM actions WHERE status = 'dead'),"
                         "(SELECT COUNT(*) FROM approvals WHERE status = 'pending'),"
-                        "(SELECT COUNT(*) FROM leads),"
+                        "(SELECT IFNULL(MAX(rowid), 0) FROM leads),"
                         "(SELECT IFNULL(MAX(seq), 0) FROM audit)");
+    q.bind(1, totals ? 1 : 0);
     if (q.executeStep()) {
       c.inbox_pending = q.getColumn(0).getInt64();
       c.inbox_total = q.getColumn(1).getInt64();

@@ -146,7 +146,10 @@ struct Counts {
   std::int64_t outbox_pending = 0, outbox_running = 0, outbox_done = 0, outbox_dead = 0;
   std::int64_t approvals_pending = 0, leads = 0, audit_entries = 0;
 };
-[[nodiscard]] Expected<Counts> counts(SQLite::Database& db);
+/// With `totals` false, outbox_done stays 0: counting every finished action reads a row per
+/// action ever sent, which a metrics scrape must not do on a large database. The other counts
+/// cost O(log n) or O(rows still waiting).
+[[nodiscard]] Expected<Counts> counts(SQLite::Database& db, bool totals = true);
 /// Inbox events still pending (uses the inbox_pending index; cheap at any table size).
 [[nodiscard]] Expected<std::int64_t> count_pending_events(SQLite::Database& db);
 

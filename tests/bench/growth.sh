@@ -16,7 +16,7 @@ SECRET=growth-bench-secret
 command -v wrk >/dev/null || apt-get install -y wrk >/dev/null
 command -v sqlite3 >/dev/null || apt-get install -y sqlite3 >/dev/null
 TARGETS=steward BUILD_DIR=$BUILD_DIR BUILD_TYPE=Release scripts/build.sh >/dev/null
-BIN=$ROOT/$BUILD_DIR/steward
+case "$BUILD_DIR" in /*) BIN=$BUILD_DIR/steward ;; *) BIN=$ROOT/$BUILD_DIR/steward ;; esac
 WORK=$(mktemp -d -t steward-growth.XXXXXX)
 trap 'kill $(cat "$WORK/pid" 2>/dev/null) 2>/dev/null || true; rm -rf "$WORK"' EXIT
 cat > "$WORK/steward.toml" <<TOML
@@ -39,7 +39,10 @@ start() {
   t0=$(date +%s%N)
   "$BIN" serve --config "$WORK/steward.toml" >> "$WORK/steward.log" 2>&1 &
   echo $! > "$WORK/pid"
-  until curl -sf "http://127.0.0.1:$PORT/readyz" >/dev/null; do sleep 0.005; done
+  until curl -sf "http://127.0.0.1:$PORT/readyz" >/dev/null; do
+    kill -0 "$(cat "$WORK/pid")" 2>/dev/null || { cat "$WORK/steward.log" >&2; exit 1; }
+    sleep 0.005
+  done
   t1=$(date +%s%N)
   READY_MS=$(( (t1 - t0) / 1000000 ))
 }
