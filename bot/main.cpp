@@ -28,6 +28,7 @@
 #include "bot/runtime/runtime.hpp"
 #include "bot/runtime/worker_pool.hpp"
 #include "bot/store/audit.hpp"
+#include "bot/store/conversations.hpp"
 #include "bot/store/records.hpp"
 #include "bot/store/store.hpp"
 #include "connectors/email/inbound.hpp"
@@ -193,7 +194,8 @@ int tickets(const std::string& config_path) {
   auto config = load_config_or_defaults(config_path);
   SystemClock clock;
   auto store = open_store(config, clock);
-  auto reply = runtime::command_reply(*store, clock, "tickets");
+  // The operator at the machine sees every ticket.
+  auto reply = runtime::command_reply(*store, clock, "tickets", runtime::CommandViewer{});
   if (!reply) throw StartupError("store: " + reply.error().message);
   std::cout << *reply << "\n";
   return 0;
@@ -227,17 +229,28 @@ int serve(const std::string& config_path, const std::string& port_file) {
     so.bot_token = config.slack.bot_token;
     so.timeout = config.slack.timeout;
     so.channel_interval = config.slack.channel_interval;
+    so.response_url_base = config.slack.response_url_base;
     slack_client = std::make_unique<slack::WebClient>(so, clock);
     slack_exec = std::make_unique<slack::SlackExecutor>(*slack_client);
+    bot.team_id = config.slack.team_id;
+    bot.app_id = config.slack.app_id;
     if (auto who = slack_client->auth_test(); who) {
       bot.bot_id = who->bot_id;
       bot.user_id = who->user_id;
-      spdlog::info("slack: connected as bot user {} (team {})", who->user_id, who->team_id);
+      if (bot.team_id.empty()) bot.team_id = who->team_id;
+      if (bot.team_id != who->team_id)
+        spdlog::warn("slack: [slack] team_id {} differs from the token's team {}",
+                     printable(bot.team_id, 24), printable(who->team_id, 24));
+      spdlog::info("slack: connected as bot user {} (team {})", printable(who->user_id, 24),
+                   printable(who->team_id, 24));
     } else {
       spdlog::error(
-          "slack auth.test failed: {} — the bot's own messages are filtered by bot_id "
-          "subtype only until restart",
-          who.error().message);
+          "slack auth.test failed: {} — until restart the bot's own messages are filtered by "
+          "bot_id subtype only{}",
+          who.error().message,
+          bot.team_id.empty() ? ", and requests are not checked against a workspace (set "
+                                "[slack] team_id to check them regardless)"
+                              : "");
     }
   } else {
     spdlog::info("slack is not configured: approvals are decided with `steward approvals`");
@@ -378,7 +391,7 @@ int serve(const std::string& config_path, const std::string& port_file) {
     router.add("POST", "/slack/commands", [&](net::HttpRequest&& req, net::Respond respond) {
       // Slack's TLS probe is answered before verification and carries nothing we use.
       if (req.body.find("ssl_check=1") != std::string::npos) {
-        auto probe = slack::parse_command(req.body);
+        auto probe = slack::parse_command(req.body, bot);
         if (probe && probe->ssl_check) {
           respond(net::HttpResponse::text(200, ""));
           return;
@@ -388,22 +401,25 @@ int serve(const std::string& config_path, const std::string& port_file) {
         respond(net::error_response(v.error()));
         return;
       }
-      auto parsed = slack::parse_command(req.body);
+      auto parsed = slack::parse_command(req.body, bot);
       if (!parsed || !parsed->event) {
         respond(net::error_response(parsed ? Error{Errc::kInvalidInput, "no command", std::nullopt}
                                            : parsed.error()));
         return;
       }
       std::string text = json::string_or(parsed->event->payload, "text");
+      runtime::CommandViewer viewer{parsed->event->actor, &directory,
+                                    pol.rights.see_all_approvals()};
       parsed->event->received_at = req.received_at;
-      rt.ingest(std::move(*parsed->event), [&, text, respond](Expected<store::IngestResult> r) {
+      rt.ingest(std::move(*parsed->event), [&, text, viewer,
+                                            respond](Expected<store::IngestResult> r) {
         if (!r) {
           respond(net::error_response(r.error()));
           return;
         }
         // The answer needs store reads: build it on a worker, never on the writer thread.
-        bool posted = workers.post([&, text, respond] {
-          auto reply = runtime::command_reply(*store, clock, text);
+        bool posted = workers.post([&, text, viewer, respond] {
+          auto reply = runtime::command_reply(*store, clock, text, viewer);
           std::string body =
               reply ? *reply : "Sorry, I could not read my store: " + reply.error().message;
           respond(
@@ -419,7 +435,7 @@ int serve(const std::string& config_path, const std::string& port_file) {
         respond(net::error_response(v.error()));
         return;
       }
-      auto parsed = slack::parse_interaction(req.body);
+      auto parsed = slack::parse_interaction(req.body, bot);
       if (!parsed) {
         respond(net::error_response(parsed.error()));
         return;
@@ -592,6 +608,36 @@ int approvals_list(const std::string& config_path, bool all) {
   return 0;
 }
 
+/// `steward tickets revoke CONV [--address A]`: that address (or everyone) can no longer write
+/// into the conversation; their mail starts a new, linked conversation instead.
+int tickets_revoke(const std::string& config_path, const std::string& conversation_id,
+                   const std::string& address, const std::string& as) {
+  auto config = load_config_or_defaults(config_path);
+  SystemClock clock;
+  auto store = open_store(config, clock);
+  std::string mailbox;
+  auto w = store->write([&](store::Tx& tx) -> Expected<void> {
+    auto r = store::revoke_reply_access(tx, conversation_id, address, as);
+    if (!r) return Unexpected(r.error());
+    mailbox = *r;
+    auto a = tx.audit({"reply.revoked",
+                       "",
+                       "",
+                       "",
+                       as,
+                       {{"conversation_id", conversation_id}, {"mailbox", mailbox}}});
+    if (!a) return Unexpected(a.error());
+    return {};
+  });
+  if (!w) {
+    std::cerr << "steward: " << printable(w.error().message) << "\n";
+    return 1;
+  }
+  std::cout << "reply access to " << conversation_id << " revoked for "
+            << (mailbox == "*" ? std::string("everyone") : mailbox) << "\n";
+  return 0;
+}
+
 int approvals_decide(const std::string& config_path, const std::string& id,
                      const std::string& decision, const std::string& as) {
   auto config = load_config_or_defaults(config_path);
@@ -686,6 +732,14 @@ int main(int argc, char** argv) {
   auto* tickets_cmd =
       app.add_subcommand("tickets", "Support conversations and where each one stands");
   tickets_cmd->add_option("--config,-c", config_path, "Config file");
+  auto* revoke_cmd = tickets_cmd->add_subcommand(
+      "revoke", "Stop an address (or everyone) from writing into a conversation");
+  std::string conversation_id, revoke_address = "*", revoke_as = "operator";
+  revoke_cmd->add_option("CONVERSATION", conversation_id, "Conversation id (cv_…)")->required();
+  revoke_cmd->add_option("--address", revoke_address,
+                         "The address whose reply access ends (default: everyone)");
+  revoke_cmd->add_option("--as", revoke_as, "Who revokes (recorded in the audit log)");
+  revoke_cmd->add_option("--config,-c", config_path, "Config file");
 
   CLI11_PARSE(app, argc, argv);
   try {
@@ -699,6 +753,8 @@ int main(int argc, char** argv) {
     if (verify_cmd->parsed()) return audit_verify(config_path);
     if (trace_cmd->parsed()) return audit_trace(config_path, trace_id);
     if (list_cmd->parsed()) return approvals_list(config_path, all);
+    if (revoke_cmd->parsed())
+      return tickets_revoke(config_path, conversation_id, revoke_address, revoke_as);
     if (tickets_cmd->parsed()) return tickets(config_path);
     if (approve_cmd->parsed()) return approvals_decide(config_path, approval_id, "approve", as);
     if (reject_cmd->parsed()) return approvals_decide(config_path, approval_id, "reject", as);

@@ -12,7 +12,8 @@ namespace steward {
 ///  - slack.post:   channel, text (fallback, required), blocks (array, optional), thread_ts
 ///  - slack.update: channel, ts, text, blocks
 ///  - slack.respond: response_url, text, response_type ("ephemeral"|"in_channel"),
-///                   replace_original (bool)
+///                   replace_original (bool); only to [slack] response_url_base
+///  - slack.ephemeral: channel, user, text (chat.postEphemeral: seen by `user` only)
 ///  - email.send:   to, subject, text, (html), in_reply_to, reply_to
 ///  - pipeline.upsert: email, name, company, stage, score, breakdown (array)
 struct Action {

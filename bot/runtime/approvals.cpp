@@ -26,6 +26,13 @@ std::string status_for(std::string_view decision) {
 
 }  // namespace
 
+bool ApprovalDesk::is_slack_hook_url(std::string_view url) const {
+  const std::string& base = config_.slack.response_url_base;
+  // The base ends with '/', so "https://hooks.slack.com.evil.example/" never matches.
+  return !base.empty() && base.back() == '/' && url.size() > base.size() &&
+         url.compare(0, base.size(), base) == 0;
+}
+
 Expected<store::ActionRow> ApprovalDesk::enqueue_system(store::Tx& tx, std::string kind,
                                                         boost::json::object fields,
                                                         std::string summary, std::string event_id,
@@ -164,13 +171,24 @@ Expected<DecideOutcome> ApprovalDesk::decide(store::Tx& tx, const DecideRequest&
                   req.user_id,
                   {{"decision", req.decision}, {"source", req.source}, {"reason", out.message}}});
     if (!a) return Unexpected(a.error());
-    if (!req.response_url.empty() && config_.slack.configured()) {
-      boost::json::object f{{"response_url", req.response_url},
-                            {"text", ":no_entry: " + out.message},
-                            {"response_type", "ephemeral"},
-                            {"replace_original", false}};
-      auto q = enqueue_system(tx, "slack.respond", std::move(f), "Tell " + req.user_id + " why not",
-                              req.event_id, "refusal:" + req.event_id, 3);
+    if (config_.slack.configured() && req.source == "slack") {
+      // A response_url comes inside the click's payload: Steward posts only to Slack's own hooks
+      // host, so a signed but crafted payload cannot make it send requests elsewhere. Without a
+      // usable one, the refusal goes to the same person as an ephemeral message.
+      const std::string text = ":no_entry: " + out.message;
+      Expected<store::ActionRow> q = fail(Errc::kConflict, "nothing to send");
+      if (!req.response_url.empty() && is_slack_hook_url(req.response_url)) {
+        boost::json::object f{{"response_url", req.response_url},
+                              {"text", text},
+                              {"response_type", "ephemeral"},
+                              {"replace_original", false}};
+        q = enqueue_system(tx, "slack.respond", std::move(f), "Tell " + req.user_id + " why not",
+                           req.event_id, "refusal:" + req.event_id, 3);
+      } else if (!req.channel.empty() && !req.user_id.empty()) {
+        boost::json::object f{{"channel", req.channel}, {"user", req.user_id}, {"text", text}};
+        q = enqueue_system(tx, "slack.ephemeral", std::move(f), "Tell " + req.user_id + " why not",
+                           req.event_id, "refusal:" + req.event_id, 3);
+      }
       if (!q && q.error().code != Errc::kConflict) return Unexpected(q.error());
     }
     return out;
@@ -198,6 +216,15 @@ Expected<DecideOutcome> ApprovalDesk::decide(store::Tx& tx, const DecideRequest&
     return refuse("You caused this request, so someone else must decide it (four-eyes rule).",
                   "pending");
 
+  // The approval and its action move together or not at all: an approval marked decided while
+  // its action stayed where it was would tell the approver something happened that did not.
+  auto action = store::get_action(tx.db(), a.action_id);
+  if (!action) return Unexpected(action.error());
+  if (!*action || (*action)->status != "awaiting_approval")
+    return refuse("The action of this request is no longer waiting for approval (it is " +
+                      (*action ? (*action)->status : std::string("missing")) +
+                      "); nothing was decided.",
+                  "pending");
   const std::string status = status_for(req.decision);
   auto decided = store::decide_approval(tx, a.id, status, req.user_id);
   if (!decided) return Unexpected(decided.error());
@@ -205,6 +232,11 @@ Expected<DecideOutcome> ApprovalDesk::decide(store::Tx& tx, const DecideRequest&
   auto moved = store::transition_action(tx, a.action_id, "awaiting_approval",
                                         status == "approved" ? "pending" : "rejected");
   if (!moved) return Unexpected(moved.error());
+  // Checked above inside this same write transaction, so this cannot happen unless the store is
+  // inconsistent; failing the job rolls the decision back with it.
+  if (!*moved)
+    return fail(Errc::kInternal, "approval " + a.id + ": action " + a.action_id +
+                                     " did not leave awaiting_approval; decision rolled back");
   auto audit = tx.audit({"approval.decided",
                          req.event_id,
                          a.action_id,

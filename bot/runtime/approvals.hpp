@@ -18,11 +18,12 @@ namespace steward::runtime {
 /// A request to decide an approval (a Slack click or an operator's CLI command).
 struct DecideRequest {
   std::string approval_id;
-  std::string decision;             ///< "approve" | "reject"
-  std::string user_id;              ///< Slack id of the person deciding
-  std::string source;               ///< "slack" | "cli"
-  std::string event_id;             ///< the inbox event carrying the click (audit cause)
-  std::string response_url;         ///< Slack: where to send an ephemeral refusal
+  std::string decision;      ///< "approve" | "reject"
+  std::string user_id;       ///< Slack id of the person deciding
+  std::string source;        ///< "slack" | "cli"
+  std::string event_id;      ///< the inbox event carrying the click (audit cause)
+  std::string response_url;  ///< Slack: where to send an ephemeral refusal (used only when it is
+                             ///< under [slack] response_url_base, else chat.postEphemeral)
   std::string channel, message_ts;  ///< Slack: the message clicked
 };
 
@@ -55,6 +56,9 @@ class ApprovalDesk {
   /// completed (e.g. from the CLI), queues the update at once so no live buttons remain.
   [[nodiscard]] Expected<void> message_posted(store::Tx& tx, std::string_view post_action_id,
                                               std::string_view channel, std::string_view ts) const;
+
+  /// True when `url` lies under `[slack] response_url_base` (Slack's hooks host by default).
+  [[nodiscard]] bool is_slack_hook_url(std::string_view url) const;
 
   /// Queues a system action (Steward's own message, not an agent's proposal).
   [[nodiscard]] static Expected<store::ActionRow> enqueue_system(

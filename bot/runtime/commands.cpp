@@ -50,8 +50,20 @@ std::string command_help() {
          "• `/steward help` — this message";
 }
 
-Expected<std::string> command_reply(store::Store& store, const Clock& clock,
-                                    std::string_view text) {
+Expected<std::string> command_reply(store::Store& store, const Clock& clock, std::string_view text,
+                                    const CommandViewer& viewer) {
+  const bool operator_view = viewer.user_id.empty();
+  const bool known_person =
+      operator_view || (viewer.directory && viewer.directory->find(viewer.user_id) &&
+                        viewer.directory->find(viewer.user_id)->slack_id == viewer.user_id);
+  const bool sees_all_approvals =
+      operator_view ||
+      (viewer.directory && viewer.directory->may_approve(viewer.see_all_approvals, viewer.user_id));
+  auto concerns_viewer = [&](const store::ApprovalRow& a) {
+    return sees_all_approvals ||
+           (viewer.directory && (viewer.directory->may_approve(a.approvers, viewer.user_id) ||
+                                 viewer.directory->same_person(viewer.user_id, a.requester)));
+  };
   auto cmd = trim(text);
   auto sp = cmd.find(' ');
   auto verb = cmd.substr(0, sp);
@@ -75,14 +87,26 @@ Expected<std::string> command_reply(store::Store& store, const Clock& clock,
   if (verb == "approvals") {
     auto now = to_unix_ms(clock.now());
     auto r = store.read([&](SQLite::Database& db) -> Expected<void> {
-      auto list = store::list_approvals(db, "pending", 20);
-      if (!list) return Unexpected(list.error());
-      if (list->empty()) {
-        out = "No approvals are waiting. :white_check_mark:";
+      auto all = store::list_approvals(db, "pending", 1000);
+      if (!all) return Unexpected(all.error());
+      std::vector<store::ApprovalRow> mine;
+      for (auto& a : *all)
+        if (concerns_viewer(a)) mine.push_back(std::move(a));
+      if (mine.empty()) {
+        out = sees_all_approvals || all->empty()
+                  ? "No approvals are waiting. :white_check_mark:"
+                  : "No approvals are waiting for you. :white_check_mark:";
         return {};
       }
-      out = fmt::format("*{} approval(s) waiting:*", list->size());
-      for (const auto& a : *list) {
+      out = sees_all_approvals
+                ? fmt::format("*{} approval(s) waiting:*", mine.size())
+                : fmt::format("*{} approval(s) waiting for you or caused by you:*", mine.size());
+      std::size_t shown = 0;
+      for (const auto& a : mine) {
+        if (++shown > 20) {
+          out += fmt::format("\n…and {} more", mine.size() - 20);
+          break;
+        }
         std::string approvers;
         for (const auto& s : a.approvers) approvers += (approvers.empty() ? "" : ", ") + s;
         out += fmt::format("\n• `{}` {} — waiting {}, needs {}{}", a.id, escape(a.title),
@@ -95,6 +119,9 @@ Expected<std::string> command_reply(store::Store& store, const Clock& clock,
     return out;
   }
   if (verb == "tickets") {
+    if (!known_person)
+      return std::string(
+          "Support tickets are shown to the people listed in Steward's configuration only.");
     auto now = to_unix_ms(clock.now());
     auto r = store.read([&](SQLite::Database& db) -> Expected<void> {
       auto list = store::list_conversations(db, 200);
@@ -126,6 +153,8 @@ Expected<std::string> command_reply(store::Store& store, const Clock& clock,
             fmt::format("\n• `{}` *{}* — {} — {}{} — waiting {}", c.id, escape(c.subject),
                         escape(c.customer), c.status, tags.empty() ? "" : " (" + escape(tags) + ")",
                         human_age(now - (c.last_in_at ? c.last_in_at : c.created_at)));
+        if (!c.linked_to.empty())
+          out += fmt::format(" — _split from `{}`: {}_", c.linked_to, escape(c.link_reason));
       }
       if (!answered.empty())
         out += fmt::format("\n_{} answered conversation(s) are waiting on the customer._",

@@ -265,7 +265,8 @@ Expected<Config> load_config(const std::filesystem::path& file) {
   if (auto* t = r.table(root, "slack")) {
     r.only(*t, "slack",
            {"bot_token", "signing_secret", "api_base", "approvals_channel", "sales_channel",
-            "support_channel", "escalation_channel", "channel_interval", "timeout"});
+            "support_channel", "escalation_channel", "channel_interval", "timeout", "app_id",
+            "team_id", "response_url_base"});
     c.slack.channel_interval = duration_ms(r, *t, "channel_interval", c.slack.channel_interval);
     c.slack.timeout = duration_ms(r, *t, "timeout", c.slack.timeout);
     c.slack.bot_token = Secret(r.str(*t, "bot_token", ""));
@@ -275,6 +276,14 @@ Expected<Config> load_config(const std::filesystem::path& file) {
     c.slack.sales_channel = r.str(*t, "sales_channel", c.slack.sales_channel);
     c.slack.support_channel = r.str(*t, "support_channel", c.slack.support_channel);
     c.slack.escalation_channel = r.str(*t, "escalation_channel", c.slack.escalation_channel);
+    c.slack.app_id = r.str(*t, "app_id", "");
+    c.slack.team_id = r.str(*t, "team_id", "");
+    c.slack.response_url_base = r.str(*t, "response_url_base", c.slack.response_url_base);
+    if (r.ok() && (c.slack.response_url_base.empty() || c.slack.response_url_base.back() != '/' ||
+                   (c.slack.response_url_base.rfind("https://", 0) != 0 &&
+                    c.slack.response_url_base.rfind("http://", 0) != 0)))
+      r.problem(t->get("response_url_base"), "slack.response_url_base",
+                "must be an http(s) URL ending in '/', like \"https://hooks.slack.com/\"");
     if (r.ok() && c.slack.bot_token.empty() != c.slack.signing_secret.empty())
       r.problem(t, "slack", "set both bot_token and signing_secret, or neither");
   }
@@ -300,6 +309,12 @@ Expected<Config> load_config(const std::filesystem::path& file) {
     e.smtp_timeout = duration_ms(r, *t, "smtp_timeout", e.smtp_timeout);
     e.reply_domain = lower(r.str(*t, "reply_domain", ""));
     e.reply_secret = Secret(r.str(*t, "reply_secret", ""));
+    // The secret signs every reply address a customer ever gets; a short one can be guessed
+    // offline from a single address. The value itself is never echoed.
+    if (r.ok() && !e.reply_secret.empty() && e.reply_secret.reveal().size() < 32)
+      r.problem(t->get("reply_secret"), "email.reply_secret",
+                "must be at least 32 bytes (e.g. `openssl rand -hex 32`), got " +
+                    std::to_string(e.reply_secret.reveal().size()));
     e.inbound_body_limit = static_cast<std::size_t>(
         r.integer(*t, "inbound_body_limit", 10 << 20, 1024, std::int64_t{64} << 20));
     if (auto* m = r.table(*t, "mailgun")) {

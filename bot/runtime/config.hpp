@@ -60,6 +60,12 @@ struct Config {
     /// Posts to one channel are spaced this far apart (Slack allows about one per second).
     std::chrono::milliseconds channel_interval{1000};
     std::chrono::milliseconds timeout{10000};  ///< one Web API call, connect to last byte
+    /// The only place response_urls may point to. Slack's are https://hooks.slack.com/…; tests
+    /// point it at a fake.
+    std::string response_url_base = "https://hooks.slack.com/";
+    /// The workspace and app whose requests are accepted. team_id defaults to what auth.test
+    /// reports at start-up; app_id (Basic Information → App ID) is checked when set.
+    std::string team_id, app_id;
     [[nodiscard]] bool configured() const { return !bot_token.empty() && !signing_secret.empty(); }
   } slack;
   struct {

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "bot/core/mailbox.hpp"
+
 namespace steward::runtime {
 
 namespace {
@@ -17,7 +19,12 @@ bool iequals(std::string_view a, std::string_view b) {
 const Person* Directory::find(std::string_view id) const {
   if (id.empty()) return nullptr;
   for (const auto& p : people_)
-    if (p.slack_id == id || (!p.email.empty() && iequals(p.email, id))) return &p;
+    if (p.slack_id == id) return &p;
+  // Mail to "dana+x@Example.com" reaches dana@example.com: the same person for every check.
+  const std::string mailbox = mailbox_identity(id);
+  if (mailbox.empty()) return nullptr;
+  for (const auto& p : people_)
+    if (!p.email.empty() && mailbox_identity(p.email) == mailbox) return &p;
   return nullptr;
 }
 
@@ -38,7 +45,7 @@ bool Directory::may_approve(const std::vector<std::string>& approvers,
 
 bool Directory::same_person(std::string_view person_id, std::string_view requester) const {
   if (person_id.empty() || requester.empty()) return false;
-  if (iequals(person_id, requester)) return true;
+  if (iequals(person_id, requester) || same_mailbox(person_id, requester)) return true;
   const Person* a = find(person_id);
   const Person* b = find(requester);
   return a && b && a == b;

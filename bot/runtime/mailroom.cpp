@@ -3,6 +3,7 @@
 #include <boost/json/array.hpp>
 
 #include "bot/core/json.hpp"
+#include "bot/core/mailbox.hpp"
 #include "bot/store/conversations.hpp"
 
 namespace steward::runtime {
@@ -29,9 +30,41 @@ std::vector<std::pair<std::string, std::string>> parent_ids(const boost::json::o
   return out;
 }
 
+/// The addresses of an action field that is a string ("a@x, B <b@y>") or an array of them.
+std::vector<std::string> addresses_of(const boost::json::object& fields, std::string_view key) {
+  std::vector<std::string> out;
+  auto split = [&out](std::string_view list) {
+    while (!list.empty()) {
+      auto comma = list.find(',');
+      out.emplace_back(list.substr(0, comma));
+      if (comma == std::string_view::npos) break;
+      list.remove_prefix(comma + 1);
+    }
+  };
+  auto it = fields.find(key);
+  if (it == fields.end()) return out;
+  if (it->value().is_string()) split(it->value().get_string());
+  if (it->value().is_array())
+    for (const auto& v : it->value().get_array())
+      if (v.is_string()) out.emplace_back(v.get_string());
+  return out;
+}
+
 }  // namespace
 
-Expected<FiledEmail> file_inbound_email(store::Tx& tx, const Event& event) {
+bool MailroomPolicy::is_staff(std::string_view address) const {
+  const std::string mailbox = mailbox_identity(address);
+  if (mailbox.empty()) return false;
+  const std::string domain = mailbox.substr(mailbox.rfind('@') + 1);
+  for (const auto& d : company_domains)
+    if (mailbox_identity("x@" + d) == "x@" + domain) return true;
+  for (const auto& p : staff)
+    if (mailbox_identity(p) == mailbox) return true;
+  return false;
+}
+
+Expected<FiledEmail> file_inbound_email(store::Tx& tx, const Event& event,
+                                        const MailroomPolicy& policy) {
   const auto& p = event.payload;
   FiledEmail filed;
   filed.auto_reply = json::get_bool(p, "auto_reply").value_or(false);
@@ -48,34 +81,67 @@ Expected<FiledEmail> file_inbound_email(store::Tx& tx, const Event& event) {
     return filed;
   }
 
+  const std::string sender = json::string_or(p, "from");
+  const bool staff = policy.is_staff(sender);
+  std::string link, why;  // a conversation the mail pointed at but may not join, and why not
+
   if (auto token_conv = json::string_or(p, "conversation_id"); !token_conv.empty()) {
     auto c = store::get_conversation(tx.db(), token_conv);
     if (!c) return Unexpected(c.error());
-    if (*c) {
+    auto revoked = store::is_revoked(tx.db(), token_conv, sender);
+    if (!revoked) return Unexpected(revoked.error());
+    if (*c && !*revoked) {
       filed.conversation_id = token_conv;
       filed.how = "token";
+    } else if (*c) {
+      link = token_conv;
+      why = "reply access of the sender was revoked";
     }
   }
   if (filed.conversation_id.empty()) {
     for (const auto& [id, how] : parent_ids(p)) {
       auto c = store::conversation_of_message(tx.db(), id);
       if (!c) return Unexpected(c.error());
-      if (*c) {
+      if (!*c) continue;
+      auto member = staff ? Expected<bool>(true) : store::is_participant(tx.db(), **c, sender);
+      if (!member) return Unexpected(member.error());
+      if (*member) {
         filed.conversation_id = **c;
         filed.how = how;
         break;
+      }
+      if (link.empty()) {
+        link = **c;
+        why = "the sender is not a participant of the conversation its " + how + " names";
+      }
+    }
+  }
+  if (filed.conversation_id.empty() && link.empty()) {
+    // A reply token made for someone else (forwarded, leaked): worth a human's look.
+    auto claimed = json::string_or(p, "reply_token_refused");
+    if (!claimed.empty()) {
+      auto c = store::get_conversation(tx.db(), claimed);
+      if (!c) return Unexpected(c.error());
+      if (*c) {
+        link = claimed;
+        why = "the reply token was issued to another address";
       }
     }
   }
   if (filed.conversation_id.empty()) {
     store::ConversationRow row;
-    row.customer = json::string_or(p, "from");
+    row.customer = sender;
     row.customer_name = json::string_or(p, "from_name");
     row.subject = json::string_or(p, "subject");
+    row.linked_to = link;
+    row.link_reason = why;
     if (auto r = store::insert_conversation(tx, row); !r) return Unexpected(r.error());
+    if (auto r = store::add_participant(tx, row.id, sender, "customer"); !r)
+      return Unexpected(r.error());
     filed.conversation_id = row.id;
     filed.how = "new";
     filed.is_new = true;
+    filed.linked_to = link;
   }
 
   store::EmailMessageRow msg;
@@ -107,7 +173,9 @@ Expected<FiledEmail> file_inbound_email(store::Tx& tx, const Event& event) {
                      {{"conversation_id", filed.conversation_id},
                       {"threaded_by", filed.how},
                       {"auto_reply", filed.auto_reply},
-                      {"messages", filed.messages}}});
+                      {"messages", filed.messages},
+                      {"linked_to", filed.linked_to},
+                      {"not_joined_because", filed.linked_to.empty() ? "" : why}}});
   if (!a) return Unexpected(a.error());
   return filed;
 }
@@ -134,6 +202,10 @@ Expected<void> register_outbound_email(store::Tx& tx, Action& action, std::strin
   msg.subject = json::string_or(action.fields, "subject");
   auto r = store::record_email_message(tx, msg);
   if (!r) return Unexpected(r.error());
+  for (std::string_view key : {"to", "cc"})
+    for (const auto& address : addresses_of(action.fields, key))
+      if (auto p = store::add_participant(tx, conv, address, "recipient"); !p)
+        return Unexpected(p.error());
   return {};
 }
 

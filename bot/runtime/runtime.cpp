@@ -105,7 +105,11 @@ std::chrono::milliseconds backoff_delay(int attempt, std::chrono::milliseconds b
   return std::chrono::milliseconds(dist(rng));
 }
 
-Runtime::Runtime(RuntimeDeps deps) : deps_(std::move(deps)), desk_(deps_.config, deps_.directory) {}
+Runtime::Runtime(RuntimeDeps deps) : deps_(std::move(deps)), desk_(deps_.config, deps_.directory) {
+  mailroom_.company_domains = deps_.config.company.domains;
+  for (const auto& p : deps_.directory.people())
+    if (!p.email.empty()) mailroom_.staff.push_back(p.email);
+}
 
 Runtime::~Runtime() { stop(); }
 
@@ -341,7 +345,7 @@ Expected<void> Runtime::process_event(const Event& event) {
 Expected<void> Runtime::process_email(const Event& event) {
   FiledEmail filed;
   auto w = deps_.store.write([&](store::Tx& tx) -> Expected<void> {
-    auto f = file_inbound_email(tx, event);
+    auto f = file_inbound_email(tx, event, mailroom_);
     if (!f) return Unexpected(f.error());
     filed = *f;
     if (!filed.auto_reply) return {};
@@ -458,8 +462,12 @@ Expected<void> Runtime::plan_event(const Event& event, WriteBatch* batch) {
   st->facts = st->plan.facts;
   st->facts["event"] = boost::json::object{
       {"source", event.source}, {"kind", event.kind}, {"actor", event.actor}, {"id", event.id}};
+  // Roles come only with an identity the sender proved: a Slack user id (the request was
+  // signed by Slack) or the operator's CLI. A From header or a form field is text anyone can
+  // write, and text from outside must never widen what is allowed.
   boost::json::array roles;
-  if (const Person* p = deps_.directory.find(event.actor))
+  const bool proven = event.source == "slack" || event.source == "cli";
+  if (const Person* p = proven ? deps_.directory.find(event.actor) : nullptr)
     for (const auto& r : p->roles) roles.emplace_back(r);
   st->facts["actor"] = boost::json::object{{"id", event.actor}, {"roles", roles}};
 

@@ -17,6 +17,7 @@
 #include "bot/runtime/approvals.hpp"
 #include "bot/runtime/config.hpp"
 #include "bot/runtime/directory.hpp"
+#include "bot/runtime/mailroom.hpp"
 #include "bot/runtime/metrics.hpp"
 #include "bot/store/records.hpp"
 #include "bot/store/store.hpp"
@@ -90,6 +91,7 @@ class Runtime {
 
   RuntimeDeps deps_;
   ApprovalDesk desk_;
+  MailroomPolicy mailroom_;
   std::atomic<bool> stopping_{false};
   /// Unprocessed inbox events: counted up on commit, down on processing, re-based from the
   /// database at start and whenever the orchestrator finds the inbox empty.

@@ -2,6 +2,7 @@
 
 #include <SQLiteCpp/SQLiteCpp.h>
 
+#include "bot/core/mailbox.hpp"
 #include "bot/store/sql_util.hpp"
 
 namespace steward::store {
@@ -14,7 +15,7 @@ namespace {
 // Status is derived, not stored: it can never drift from what the outbox actually did.
 constexpr const char* kSelect =
     "SELECT c.id, c.customer, c.customer_name, c.subject, c.topic, c.urgency, c.sentiment, "
-    "c.risk, c.messages, c.last_in_at, c.created_at, c.updated_at, "
+    "c.risk, c.messages, c.last_in_at, c.created_at, c.updated_at, c.linked_to, c.link_reason, "
     "(SELECT COUNT(*) FROM actions a WHERE a.conversation_id = c.id AND a.kind = 'email.send' "
     "  AND a.status = 'awaiting_approval'), "
     "(SELECT COUNT(*) FROM actions a WHERE a.conversation_id = c.id AND a.kind = 'email.send' "
@@ -37,9 +38,11 @@ ConversationRow read_row(SQLite::Statement& q) {
   r.last_in_at = q.getColumn(9).getInt64();
   r.created_at = q.getColumn(10).getInt64();
   r.updated_at = q.getColumn(11).getInt64();
-  auto awaiting = q.getColumn(12).getInt64();
-  auto sending = q.getColumn(13).getInt64();
-  r.last_sent_at = q.getColumn(14).getInt64();
+  r.linked_to = col_text(q, 12);
+  r.link_reason = col_text(q, 13);
+  auto awaiting = q.getColumn(14).getInt64();
+  auto sending = q.getColumn(15).getInt64();
+  r.last_sent_at = q.getColumn(16).getInt64();
   if (awaiting > 0)
     r.status = "awaiting approval";
   else if (sending > 0)
@@ -69,8 +72,8 @@ Expected<void> insert_conversation(Tx& tx, ConversationRow& row) {
     row.created_at = row.updated_at = tx.now_ms();
     SQLite::Statement& q = tx.prepare(
         "INSERT INTO conversations(id, customer, customer_name, subject, topic, "
-        "urgency, sentiment, risk, messages, last_in_at, created_at, updated_at) "
-        "VALUES (?,?,?,?,?,?,?,?,0,0,?,?)");
+        "urgency, sentiment, risk, messages, last_in_at, created_at, updated_at, linked_to, "
+        "link_reason) VALUES (?,?,?,?,?,?,?,?,0,0,?,?,?,?)");
     q.bind(1, row.id);
     q.bind(2, row.customer);
     q.bind(3, row.customer_name);
@@ -81,8 +84,104 @@ Expected<void> insert_conversation(Tx& tx, ConversationRow& row) {
     q.bind(8, row.risk);
     q.bind(9, row.created_at);
     q.bind(10, row.updated_at);
+    q.bind(11, row.linked_to);
+    q.bind(12, row.link_reason);
     q.exec();
     return {};
+  });
+}
+
+Expected<void> add_participant(Tx& tx, std::string_view conversation_id, std::string_view address,
+                               std::string_view role) {
+  const std::string mailbox = mailbox_identity(address);
+  if (mailbox.empty()) return {};
+  return guarded("participant insert", [&]() -> Expected<void> {
+    SQLite::Statement& q = tx.prepare(
+        "INSERT OR IGNORE INTO conversation_participants(conversation_id, mailbox, role, "
+        "added_at) SELECT ?1, ?2, ?3, ?4 WHERE NOT EXISTS (SELECT 1 FROM reply_revocations "
+        "WHERE conversation_id = ?1 AND mailbox IN (?2, '*'))");
+    q.bind(1, std::string(conversation_id));
+    q.bind(2, mailbox);
+    q.bind(3, std::string(role));
+    q.bind(4, tx.now_ms());
+    q.exec();
+    return {};
+  });
+}
+
+Expected<bool> is_revoked(SQLite::Database& db, std::string_view conversation_id,
+                          std::string_view address) {
+  const std::string mailbox = address == "*" ? std::string("*") : mailbox_identity(address);
+  return guarded("revocation lookup", [&]() -> Expected<bool> {
+    SQLite::Statement q(db,
+                        "SELECT 1 FROM reply_revocations WHERE conversation_id = ? AND mailbox "
+                        "IN (?, '*') LIMIT 1");
+    q.bind(1, std::string(conversation_id));
+    q.bind(2, mailbox);
+    return q.executeStep();
+  });
+}
+
+Expected<bool> is_participant(SQLite::Database& db, std::string_view conversation_id,
+                              std::string_view address) {
+  const std::string mailbox = mailbox_identity(address);
+  if (mailbox.empty()) return false;
+  auto revoked = is_revoked(db, conversation_id, mailbox);
+  if (!revoked || *revoked) return revoked ? Expected<bool>(false) : revoked;
+  return guarded("participant lookup", [&]() -> Expected<bool> {
+    SQLite::Statement q(db,
+                        "SELECT 1 FROM conversation_participants WHERE conversation_id = ? AND "
+                        "mailbox = ? LIMIT 1");
+    q.bind(1, std::string(conversation_id));
+    q.bind(2, mailbox);
+    if (q.executeStep()) return true;
+    // Conversations opened before participants were recorded: their customer still counts.
+    SQLite::Statement c(db, "SELECT customer FROM conversations WHERE id = ?");
+    c.bind(1, std::string(conversation_id));
+    return c.executeStep() && mailbox_identity(col_text(c, 0)) == mailbox;
+  });
+}
+
+Expected<std::string> revoke_reply_access(Tx& tx, std::string_view conversation_id,
+                                          std::string_view address, std::string_view revoked_by) {
+  const std::string mailbox = address == "*" ? std::string("*") : mailbox_identity(address);
+  if (mailbox.empty())
+    return fail(Errc::kInvalidInput, "'" + std::string(address) + "' is not an email address");
+  return guarded("revocation insert", [&]() -> Expected<std::string> {
+    SQLite::Statement& c = tx.prepare("SELECT 1 FROM conversations WHERE id = ?");
+    c.bind(1, std::string(conversation_id));
+    if (!c.executeStep())
+      return fail(Errc::kNotFound,
+                  "conversation '" + std::string(conversation_id) + "' does not exist");
+    c.reset();
+    SQLite::Statement& q = tx.prepare(
+        "INSERT OR REPLACE INTO reply_revocations(conversation_id, mailbox, revoked_by, "
+        "revoked_at) VALUES (?,?,?,?)");
+    q.bind(1, std::string(conversation_id));
+    q.bind(2, mailbox);
+    q.bind(3, std::string(revoked_by));
+    q.bind(4, tx.now_ms());
+    q.exec();
+    SQLite::Statement& d = tx.prepare(
+        "DELETE FROM conversation_participants WHERE conversation_id = ?1 AND (?2 = '*' OR "
+        "mailbox = ?2)");
+    d.bind(1, std::string(conversation_id));
+    d.bind(2, mailbox);
+    d.exec();
+    return mailbox;
+  });
+}
+
+Expected<std::vector<std::string>> participants(SQLite::Database& db,
+                                                std::string_view conversation_id) {
+  return guarded("participant list", [&]() -> Expected<std::vector<std::string>> {
+    SQLite::Statement q(db,
+                        "SELECT mailbox FROM conversation_participants WHERE conversation_id = ? "
+                        "ORDER BY added_at, mailbox");
+    q.bind(1, std::string(conversation_id));
+    std::vector<std::string> out;
+    while (q.executeStep()) out.push_back(col_text(q, 0));
+    return out;
   });
 }
 

@@ -26,6 +26,9 @@ struct ConversationRow {
   /// message) | "needs reply".
   std::string status;
   std::int64_t last_sent_at = 0;
+  /// A conversation this one was split from because its sender was not a participant there:
+  /// a human decides whether to merge them.
+  std::string linked_to, link_reason;
 };
 
 struct EmailMessageRow {
@@ -50,6 +53,28 @@ struct EmailMessageRow {
 /// The conversation an inbound event was already filed under (a re-run after a crash).
 [[nodiscard]] Expected<std::optional<std::string>> conversation_of_event(SQLite::Database& db,
                                                                          std::string_view event_id);
+/// Adds `address` (stored as its mailbox_identity(); "" is ignored) as a participant of a
+/// conversation, with `role` "customer" | "recipient". Idempotent. A revoked mailbox is not
+/// added back: revocation is final for that conversation.
+[[nodiscard]] Expected<void> add_participant(Tx& tx, std::string_view conversation_id,
+                                             std::string_view address, std::string_view role);
+/// True when `address` (compared as mailbox_identity()) may write into the conversation: its
+/// customer or an address Steward wrote to, and not revoked.
+[[nodiscard]] Expected<bool> is_participant(SQLite::Database& db, std::string_view conversation_id,
+                                            std::string_view address);
+/// True when reply access of `address` (or of everyone: "*") to the conversation was revoked.
+[[nodiscard]] Expected<bool> is_revoked(SQLite::Database& db, std::string_view conversation_id,
+                                        std::string_view address);
+/// Revokes reply access: `address` ("*" = everyone) is no longer a participant and its reply
+/// tokens for this conversation are refused. kNotFound for an unknown conversation, kInvalidInput
+/// for an address that is not one. Returns the mailbox recorded ("*" or the identity).
+[[nodiscard]] Expected<std::string> revoke_reply_access(Tx& tx, std::string_view conversation_id,
+                                                        std::string_view address,
+                                                        std::string_view revoked_by);
+/// Participants' mailboxes in the order they were added.
+[[nodiscard]] Expected<std::vector<std::string>> participants(SQLite::Database& db,
+                                                              std::string_view conversation_id);
+
 /// Stores the latest triage of a conversation.
 [[nodiscard]] Expected<void> classify_conversation(Tx& tx, std::string_view id,
                                                    std::string_view topic, std::string_view urgency,

@@ -157,6 +157,26 @@ CREATE INDEX email_messages_conv ON email_messages(conversation_id, at);
 ALTER TABLE actions ADD COLUMN conversation_id TEXT NOT NULL DEFAULT '';
 CREATE INDEX actions_conversation ON actions(conversation_id) WHERE conversation_id <> '';
 )sql",
+    // 3: who may write into a conversation (its customer, the addresses Steward wrote to),
+    // revoked reply access, and links between conversations a human may merge.
+    R"sql(
+CREATE TABLE conversation_participants (
+  conversation_id TEXT NOT NULL REFERENCES conversations(id),
+  mailbox         TEXT NOT NULL,
+  role            TEXT NOT NULL,
+  added_at        INTEGER NOT NULL,
+  PRIMARY KEY (conversation_id, mailbox)
+) WITHOUT ROWID;
+CREATE TABLE reply_revocations (
+  conversation_id TEXT NOT NULL REFERENCES conversations(id),
+  mailbox         TEXT NOT NULL,
+  revoked_by      TEXT NOT NULL,
+  revoked_at      INTEGER NOT NULL,
+  PRIMARY KEY (conversation_id, mailbox)
+) WITHOUT ROWID;
+ALTER TABLE conversations ADD COLUMN linked_to TEXT NOT NULL DEFAULT '';
+ALTER TABLE conversations ADD COLUMN link_reason TEXT NOT NULL DEFAULT '';
+)sql",
 };
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include <charconv>
 #include <utility>
 
+#include "bot/core/printable.hpp"
 #include "connectors/common/crypto.hpp"
 #include "connectors/common/form.hpp"
 #include "connectors/email/inbound_providers.hpp"
@@ -252,6 +253,7 @@ Event to_event(const InboundEmail& mail, TimePoint received_at) {
   p["in_reply_to"] = mail.in_reply_to;
   p["references"] = strings(mail.references);
   if (mail.conversation_id) p["conversation_id"] = *mail.conversation_id;
+  if (!mail.reply_token_refused.empty()) p["reply_token_refused"] = mail.reply_token_refused;
   p["auto_reply"] = mail.auto_reply;
   p["auto_reason"] = mail.auto_reason;
   p["attachments"] = mail.attachments;
@@ -292,17 +294,20 @@ Expected<InboundEmail> finish(detail::ProviderMail parsed, const ReplyTokenConfi
     candidates.insert(candidates.end(), mail.cc.begin(), mail.cc.end());
     for (const auto& hash : parsed.mailbox_hashes)
       candidates.push_back(reply.local + "+" + hash + "@" + reply.domain);
-    if (auto token = find_reply_token(candidates, reply)) {
-      auto id = verify_reply_token(*token, reply.secret);
+    // Every reply address is tried: the one made for this sender may not be the first (a reply
+    // to all puts other people's reply addresses in To or Cc).
+    for (const auto& token : find_reply_tokens(candidates, reply)) {
+      auto id = verify_reply_token(token, mail.from, reply.secret);
       if (id) {
         mail.conversation_id = std::move(*id);
-      } else {
-        // Only the claimed conversation, never the MAC part of the token.
-        auto dot = token->rfind('.');
-        spdlog::warn("email: ignoring reply token for conversation '{}' from {}: {}",
-                     make_valid_utf8(echo(token->substr(0, std::min<std::size_t>(dot, 64)))),
-                     mail.from, id.error().message);
+        mail.reply_token_refused.clear();
+        break;
       }
+      // Only the claimed conversation (a well-formed id), never the MAC part of the token.
+      if (id.error().code == Errc::kUnauthenticated && mail.reply_token_refused.empty())
+        mail.reply_token_refused = token.substr(0, token.rfind('.'));
+      spdlog::warn("email: ignoring a reply token from {}: {}", printable(mail.from, 120),
+                   id.error().message);
     }
   }
   return mail;

@@ -52,7 +52,10 @@ struct InboundEmail {
   std::string message_id;               ///< without <>; may be empty when the mail had none
   std::string in_reply_to;              ///< without <>
   std::vector<std::string> references;  ///< without <>, in header order
-  std::optional<std::string> conversation_id;  ///< from a verified reply token
+  std::optional<std::string> conversation_id;  ///< from a reply token verified for `from`
+  /// The conversation a reply token claimed when it was not issued to this sender (a leaked or
+  /// forwarded token): threaded as if there were no token, and audited.
+  std::string reply_token_refused;
   bool auto_reply = false;  ///< RFC 3834 Auto-Submitted, Precedence bulk/list/junk, bounces…
   std::string auto_reason;  ///< why auto_reply is set, e.g. "Auto-Submitted: auto-replied"
   int attachments = 0;
@@ -61,7 +64,8 @@ struct InboundEmail {
 /// The Event for a message: kind "email.received", source "email", actor = from,
 /// dedupe_key "email:<message_id>" (or "email:<provider>:<sha256 of from+subject+text>" when
 /// there is no Message-ID), payload {provider, from, from_name, to[], cc[], subject, text,
-/// message_id, in_reply_to, references[], conversation_id (only when verified), auto_reply,
+/// message_id, in_reply_to, references[], conversation_id (only when verified for the sender),
+/// reply_token_refused (only when a token was not issued to the sender), auto_reply,
 /// auto_reason, attachments}.
 Event to_event(const InboundEmail& mail, TimePoint received_at);
 

@@ -486,7 +486,7 @@ Expected<ComposedEmail> compose_email(const bj::object& fields, const ComposeCon
   if (*conversation && !is_conversation_id(**conversation))
     return permanent("field 'conversation_id' must be 1-128 of [A-Za-z0-9_-]");
   if (*conversation && ctx.reply.enabled()) {
-    std::string address = reply_address(**conversation, ctx.reply);
+    std::string address = reply_address(**conversation, to_box->address, ctx.reply);
     if (!is_email_address(address))
       return fail(Errc::kInternal, "email: reply token domain or local part is not usable");
     reply_box = Mailbox{"", std::move(address)};

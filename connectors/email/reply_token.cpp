@@ -30,50 +30,47 @@ std::string lower(std::string_view s) {
   return out;
 }
 
-std::string mac_of(std::string_view conversation_id, const Secret& secret) {
-  return to_hex(hmac_sha256(secret.reveal(), "steward-reply:" + std::string(conversation_id)))
+std::string mac_of(std::string_view conversation_id, std::string_view recipient,
+                   const Secret& secret) {
+  return to_hex(hmac_sha256(secret.reveal(), "steward-reply:" + std::string(conversation_id) +
+                                                 "\n" + mailbox_identity(recipient)))
       .substr(0, kMacHex);
-}
-
-/// The bare addr-spec of "Name <addr>" or "addr".
-std::string_view bare_address(std::string_view text) {
-  auto open = text.rfind('<');
-  if (open != std::string_view::npos) {
-    auto close = text.find('>', open);
-    if (close != std::string_view::npos) return text.substr(open + 1, close - open - 1);
-  }
-  auto b = text.find_first_not_of(" \t");
-  auto e = text.find_last_not_of(" \t");
-  return b == std::string_view::npos ? std::string_view{} : text.substr(b, e - b + 1);
 }
 
 }  // namespace
 
-std::string make_reply_token(std::string_view conversation_id, const Secret& secret) {
-  return std::string(conversation_id) + "." + mac_of(conversation_id, secret);
+std::string make_reply_token(std::string_view conversation_id, std::string_view recipient,
+                             const Secret& secret) {
+  return std::string(conversation_id) + "." + mac_of(conversation_id, recipient, secret);
 }
 
-std::string reply_address(std::string_view conversation_id, const ReplyTokenConfig& config) {
-  return config.local + "+" + make_reply_token(conversation_id, config.secret) + "@" +
+std::string reply_address(std::string_view conversation_id, std::string_view recipient,
+                          const ReplyTokenConfig& config) {
+  return config.local + "+" + make_reply_token(conversation_id, recipient, config.secret) + "@" +
          config.domain;
 }
 
-Expected<std::string> verify_reply_token(std::string_view token, const Secret& secret) {
+Expected<std::string> verify_reply_token(std::string_view token, std::string_view sender,
+                                         const Secret& secret) {
   auto dot = token.rfind('.');
   if (dot == std::string_view::npos || dot == 0 || token.size() - dot - 1 != kMacHex)
     return fail(Errc::kInvalidInput, "malformed reply token");
   auto id = token.substr(0, dot);
   if (id.size() > kMaxConversationId || !std::all_of(id.begin(), id.end(), id_char))
     return fail(Errc::kInvalidInput, "malformed reply token");
+  // Without a sender there is no mailbox the token could have been made for.
+  if (secret.empty() || mailbox_identity(sender).empty())
+    return fail(Errc::kUnauthenticated, "reply token cannot be checked for this sender");
   // Mail systems may change the case of a local part; the MAC is hex, compare it lower-cased.
-  if (secret.empty() || !constant_time_equal(lower(token.substr(dot + 1)), mac_of(id, secret)))
-    return fail(Errc::kUnauthenticated, "reply token signature does not match");
+  if (!constant_time_equal(lower(token.substr(dot + 1)), mac_of(id, sender, secret)))
+    return fail(Errc::kUnauthenticated, "reply token was not issued to this sender");
   return std::string(id);
 }
 
-std::optional<std::string> find_reply_token(const std::vector<std::string>& addresses,
-                                            const ReplyTokenConfig& config) {
-  if (!config.enabled()) return std::nullopt;
+std::vector<std::string> find_reply_tokens(const std::vector<std::string>& addresses,
+                                           const ReplyTokenConfig& config) {
+  std::vector<std::string> out;
+  if (!config.enabled()) return out;
   const std::string prefix = lower(config.local) + "+";
   const std::string domain = lower(config.domain);
   for (const auto& text : addresses) {
@@ -83,9 +80,10 @@ std::optional<std::string> find_reply_token(const std::vector<std::string>& addr
     std::string local(addr.substr(0, at));
     if (lower(addr.substr(at + 1)) != domain) continue;
     if (local.size() <= prefix.size() || lower(local.substr(0, prefix.size())) != prefix) continue;
-    return local.substr(prefix.size());
+    std::string token = local.substr(prefix.size());
+    if (std::find(out.begin(), out.end(), token) == out.end()) out.push_back(std::move(token));
   }
-  return std::nullopt;
+  return out;
 }
 
 }  // namespace steward::email

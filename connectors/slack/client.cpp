@@ -244,9 +244,21 @@ Expected<PostedMessage> WebClient::update_message(std::string_view channel, std:
                        json::string_or(*reply, "ts", ts)};
 }
 
+Expected<void> WebClient::post_ephemeral(std::string_view channel, std::string_view user,
+                                         std::string_view text) {
+  boost::json::object body{{"channel", channel}, {"user", user}, {"text", text}};
+  auto reply = call("chat.postEphemeral", body);
+  if (!reply) return Unexpected(reply.error());
+  return {};
+}
+
 Expected<void> WebClient::respond(std::string_view response_url,
                                   const boost::json::object& message) {
   // The URL itself is a bearer capability: it never appears in errors.
+  const std::string& base = options_.response_url_base;
+  if (base.empty() || base.back() != '/' || response_url.size() <= base.size() ||
+      response_url.compare(0, base.size(), base) != 0)
+    return fail(Errc::kPermanent, "response_url is not on " + base + " (not sent)");
   auto parts = split_url(response_url);
   if (!parts) return fail(Errc::kInvalidInput, "response_url: " + parts.error().message);
   Target target{parts->scheme + "://" + parts->host + ":" + std::to_string(parts->port),

@@ -23,6 +23,9 @@ struct ClientOptions {
   std::chrono::milliseconds timeout{10000};  ///< connect and read timeout per call
   /// Minimum spacing of chat.postMessage calls to one channel (Slack allows ~1/s/channel).
   std::chrono::milliseconds channel_interval{1000};
+  /// respond() posts only to URLs under this prefix (Slack's response_urls are all on
+  /// hooks.slack.com); anything else is refused before a connection is made.
+  std::string response_url_base = "https://hooks.slack.com/";
 };
 
 /// Result of auth.test.
@@ -81,8 +84,14 @@ class WebClient {
                                                        std::string_view ts, std::string_view text,
                                                        const boost::json::array& blocks);
 
+  /// chat.postEphemeral: `text` to `user` only, in `channel`. Not paced (it is not a channel
+  /// post); errors as above.
+  [[nodiscard]] Expected<void> post_ephemeral(std::string_view channel, std::string_view user,
+                                              std::string_view text);
+
   /// POSTs `message` as JSON to a response_url (no Authorization header, as Slack documents).
-  /// Any 2xx is success; a JSON reply with ok:false maps like a Web API error.
+  /// Any 2xx is success; a JSON reply with ok:false maps like a Web API error. A URL outside
+  /// `response_url_base` → kPermanent, nothing sent.
   [[nodiscard]] Expected<void> respond(std::string_view response_url,
                                        const boost::json::object& message);
 

@@ -42,13 +42,15 @@ ActionResult posted_result(const PostedMessage& m) {
 }  // namespace
 
 std::vector<std::string> SlackExecutor::kinds() const {
-  return {"slack.post", "slack.update", "slack.respond", "approval.post", "approval.update"};
+  return {"slack.post",      "slack.update",  "slack.respond",
+          "slack.ephemeral", "approval.post", "approval.update"};
 }
 
 Expected<ActionResult> SlackExecutor::execute(const Action& action, std::string_view) {
   if (action.kind == "slack.post") return post(action.fields);
   if (action.kind == "slack.update") return update(action.fields);
   if (action.kind == "slack.respond") return respond(action.fields);
+  if (action.kind == "slack.ephemeral") return ephemeral(action.fields);
   if (action.kind == "approval.post") return approval_post(action.fields);
   if (action.kind == "approval.update") return approval_update(action.fields);
   return fail(Errc::kPermanent, "slack executor cannot run action kind '" + action.kind + "'");
@@ -110,6 +112,19 @@ Expected<ActionResult> SlackExecutor::respond(const boost::json::object& f) {
   message["replace_original"] = replace;
   if (!blocks->empty()) message["blocks"] = std::move(*blocks);
   auto sent = client_.respond(*url, message);
+  if (!sent) return Unexpected(sent.error());
+  return ActionResult{};
+}
+
+Expected<ActionResult> SlackExecutor::ephemeral(const boost::json::object& f) {
+  constexpr std::string_view kind = "slack.ephemeral";
+  auto channel = required(f, "channel", kind);
+  if (!channel) return Unexpected(channel.error());
+  auto user = required(f, "user", kind);
+  if (!user) return Unexpected(user.error());
+  auto text = required(f, "text", kind);
+  if (!text) return Unexpected(text.error());
+  auto sent = client_.post_ephemeral(*channel, *user, *text);
   if (!sent) return Unexpected(sent.error());
   return ActionResult{};
 }

@@ -15,6 +15,7 @@ namespace steward::slack {
 ///  - "slack.update"    {channel, ts, text, blocks?}                     → {channel, ts}
 ///  - "slack.respond"   {response_url, text, blocks?, response_type?
 ///                       ("ephemeral"|"in_channel"), replace_original?}  → {}
+///  - "slack.ephemeral" {channel, user, text} chat.postEphemeral          → {}
 ///  - "approval.post"   approval request fields (see blocks.hpp), posted to fields.channel
 ///                                                                       → {channel, ts}
 ///  - "approval.update" approval outcome fields, chat.update on channel+ts → {channel, ts}
@@ -37,6 +38,7 @@ class SlackExecutor final : public ActionExecutor {
   Expected<ActionResult> post(const boost::json::object& f);
   Expected<ActionResult> update(const boost::json::object& f);
   Expected<ActionResult> respond(const boost::json::object& f);
+  Expected<ActionResult> ephemeral(const boost::json::object& f);
   Expected<ActionResult> approval_post(const boost::json::object& f);
   Expected<ActionResult> approval_update(const boost::json::object& f);
 

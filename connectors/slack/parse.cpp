@@ -5,6 +5,7 @@
 #include <cstdint>
 
 #include "bot/core/json.hpp"
+#include "bot/core/printable.hpp"
 #include "connectors/common/crypto.hpp"
 #include "connectors/common/form.hpp"
 
@@ -36,6 +37,22 @@ EventsInbound ignored_event(std::string reason) {
 }
 
 bool is_message_like(std::string_view type) { return type == "message" || type == "app_mention"; }
+
+/// A request signed with our signing secret still names the workspace and app it came from;
+/// when we know ours, anything else is refused (an app installed in several workspaces, or a
+/// secret shared across apps, must not let one workspace act in another).
+Expected<void> check_origin(const BotIdentity& self, std::string_view team, std::string_view app,
+                            std::string_view what) {
+  if (!self.team_id.empty() && team != self.team_id)
+    return fail(Errc::kForbidden, std::string(what) + " comes from workspace '" +
+                                      (team.empty() ? std::string("(none)") : printable(team, 24)) +
+                                      "', not this app's workspace");
+  if (!self.app_id.empty() && app != self.app_id)
+    return fail(Errc::kForbidden, std::string(what) + " comes from app '" +
+                                      (app.empty() ? std::string("(none)") : printable(app, 24)) +
+                                      "', not this app");
+  return {};
+}
 
 /// Strict UTF-8 (no overlong forms, surrogates or code points above U+10FFFF). Form fields are
 /// percent-decoded bytes; the payload becomes JSON, whose strings must be UTF-8 or the stored
@@ -151,6 +168,8 @@ Expected<EventsInbound> parse_events(std::string_view raw_body, const BotIdentit
 
   std::string event_id = json::string_or(env, "event_id");
   std::string team_id = json::string_or(env, "team_id");
+  if (auto o = check_origin(self, team_id, json::string_or(env, "api_app_id"), "event"); !o)
+    return Unexpected(o.error());
   std::string user = json::string_or(*ev, "user");
   std::string bot_id = json::string_or(*ev, "bot_id");
   std::string subtype = json::string_or(*ev, "subtype");
@@ -206,7 +225,7 @@ Expected<EventsInbound> parse_events(std::string_view raw_body, const BotIdentit
   return in;
 }
 
-Expected<CommandInbound> parse_command(std::string_view raw_body) {
+Expected<CommandInbound> parse_command(std::string_view raw_body, const BotIdentity& self) {
   auto form = connectors::parse_form(raw_body);
   if (!form) return Unexpected(form.error());
   CommandInbound in;
@@ -222,6 +241,8 @@ Expected<CommandInbound> parse_command(std::string_view raw_body) {
   std::string user_id = field("user_id");
   if (command.empty()) return fail(Errc::kInvalidInput, "slash command without 'command'");
   if (user_id.empty()) return fail(Errc::kInvalidInput, "slash command without 'user_id'");
+  if (auto o = check_origin(self, field("team_id"), field("api_app_id"), "slash command"); !o)
+    return Unexpected(o.error());
 
   boost::json::object payload;
   for (std::string_view key : {"command", "text", "user_id", "user_name", "channel_id", "team_id",
@@ -238,7 +259,7 @@ Expected<CommandInbound> parse_command(std::string_view raw_body) {
   return in;
 }
 
-Expected<InteractionInbound> parse_interaction(std::string_view raw_body) {
+Expected<InteractionInbound> parse_interaction(std::string_view raw_body, const BotIdentity& self) {
   auto form = connectors::parse_form(raw_body);
   if (!form) return Unexpected(form.error());
   const std::string* raw_payload = connectors::form_get(*form, "payload");
@@ -250,6 +271,11 @@ Expected<InteractionInbound> parse_interaction(std::string_view raw_body) {
   const boost::json::object& p = *parsed;
   auto type = json::get_string(p, "type");
   if (!type || type->empty()) return fail(Errc::kInvalidInput, "interaction without type");
+
+  std::string team = json::string_or(p, "team_id");
+  if (const auto* t = json::get_object(p, "team")) team = json::string_or(*t, "id", team);
+  if (auto o = check_origin(self, team, json::string_or(p, "api_app_id"), "interaction"); !o)
+    return Unexpected(o.error());
 
   InteractionInbound in;
   if (*type == "block_suggestion") {

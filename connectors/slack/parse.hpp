@@ -28,6 +28,9 @@ namespace steward::slack {
 struct BotIdentity {
   std::string bot_id;   ///< "B…"
   std::string user_id;  ///< "U…" (the bot user)
+  /// The workspace ("T…", from auth.test or [slack] team_id) and app ("A…", [slack] app_id)
+  /// whose requests are accepted; empty = not checked.
+  std::string team_id, app_id;
 };
 
 /// Result of parsing one Events API delivery.
@@ -57,7 +60,8 @@ struct InteractionInbound {
 /// `slack:event:<event_id>`. Actor: the user id.
 /// @return kInvalidInput for malformed JSON, a missing envelope type, a url_verification without
 ///         challenge, an event_callback without event/event.type, or (for events that are not
-///         message-like) a missing event_id.
+///         message-like) a missing event_id; kForbidden for an event_callback whose team_id /
+///         api_app_id is not `self`'s (when known).
 /// @par Thread safety: pure.
 [[nodiscard]] Expected<EventsInbound> parse_events(std::string_view raw_body,
                                                    const BotIdentity& self);
@@ -66,9 +70,10 @@ struct InteractionInbound {
 /// Payload: {command, text, user_id, user_name, channel_id, team_id, response_url, trigger_id}.
 /// Dedupe key: `slack:cmd:<trigger_id>` (fallback `slack:cmd:<sha256 hex of body>`).
 /// @return kInvalidInput for a bad form encoding (a field that is not UTF-8 included) or a missing
-///         command / user_id.
+///         command / user_id; kForbidden when team_id / api_app_id is not `self`'s (when known).
 /// @par Thread safety: pure.
-[[nodiscard]] Expected<CommandInbound> parse_command(std::string_view raw_body);
+[[nodiscard]] Expected<CommandInbound> parse_command(std::string_view raw_body,
+                                                     const BotIdentity& self);
 
 /// Parses an interactivity form body (`payload=<json>`).
 /// approval.click payload: {approval_id, decision ("approve"|"reject"), user_id, user_name,
@@ -79,9 +84,10 @@ struct InteractionInbound {
 /// `slack:interaction:<type>:<trigger_id or view id or sha256 of body>`.
 /// @return kInvalidInput with the reason for a bad form, missing/invalid payload JSON, missing
 ///         type or user, block_actions without actions, an approval click without value or
-///         action_ts.
+///         action_ts; kForbidden when team.id / api_app_id is not `self`'s (when known).
 /// @par Thread safety: pure.
-[[nodiscard]] Expected<InteractionInbound> parse_interaction(std::string_view raw_body);
+[[nodiscard]] Expected<InteractionInbound> parse_interaction(std::string_view raw_body,
+                                                             const BotIdentity& self);
 
 /// Replaces &lt; &gt; &amp; (the only entities Slack sends) with their characters.
 std::string unescape_text(std::string_view text);

@@ -27,6 +27,7 @@
 #include <boost/json/value.hpp>
 #include <cstdint>
 #include <functional>
+#include <initializer_list>
 #include <map>
 #include <optional>
 #include <regex>
@@ -165,14 +166,17 @@ Expected<toml::table> parse_toml(std::string_view text, std::string_view file);
 /// Reads a whole file. Error kNotFound / kInvalidInput naming the path when it cannot be read.
 Expected<std::string> read_text_file(const std::string& path);
 
-/// Parses a rules file whose only top-level key is an array of tables `[[key]]` (absent = none),
+/// Parses a rules file whose top-level key is an array of tables `[[key]]` (absent = none),
 /// each entry read by `parse(table)` → Expected<T>. Entry ids must be unique: a repeat is an
-/// error at the repeated id's line. `T` has `id` and `line` members.
+/// error at the repeated id's line. `T` has `id` and `line` members. Other top-level keys are
+/// errors, except those in `also` (read by the caller).
 template <class T, class Parse>
 Expected<std::vector<T>> parse_entries(const toml::table& doc, std::string_view file,
-                                       std::string_view key, Parse&& parse) {
+                                       std::string_view key, Parse&& parse,
+                                       std::initializer_list<std::string_view> also = {}) {
   std::vector<T> out;
   TableReader top(doc, file);
+  for (auto other : also) (void)top.node(other);
   const auto* node = top.node(key);
   if (auto done = top.finish(); !done) return Unexpected(done.error());
   if (!node) return out;

@@ -181,6 +181,7 @@ std::string format_duration(std::chrono::seconds s) {
 struct DecisionRights::Impl {
   std::string label;
   std::vector<Rule> rules;
+  std::vector<std::string> see_all_approvals;
 
   // Tries rules top to bottom; stops at the first match (its index is returned).
   std::optional<std::size_t> run(const Action& action, const boost::json::object& facts,
@@ -221,9 +222,32 @@ Expected<DecisionRights> DecisionRights::load_string(std::string_view toml,
   auto impl = std::make_shared<Impl>();
   impl->label = std::string(file_label);
 
-  auto rules = parse_entries<Rule>(*doc, file_label, "rule", [&](const toml::table& t) {
-    return parse_rule(t, file_label, vars);
-  });
+  // [visibility] sits beside the rules: who may see every pending approval, not only the ones
+  // they may decide or caused.
+  if (const auto* node = doc->get("visibility")) {
+    const auto* vis = node->as_table();
+    if (!vis)
+      return Unexpected(load_error(file_label, line_of(*node), "visibility", "expected a table"));
+    TableReader r(*vis, file_label);
+    auto all = r.optional_string_list("all_approvals");
+    if (!all) return Unexpected(all.error());
+    if (auto done = r.finish(); !done) return Unexpected(done.error());
+    if (*all) {
+      const auto* list = vis->get("all_approvals");
+      auto expanded = expand_list(**all, vars, file_label, line_of(*list), "all_approvals");
+      if (!expanded) return Unexpected(expanded.error());
+      for (const auto& a : *expanded)
+        if ((a.rfind("role:", 0) != 0 || a.size() == 5) &&
+            (a.rfind("person:", 0) != 0 || a.size() == 7))
+          return Unexpected(r.error("all_approvals", "'" + a +
+                                                         "' must be \"role:NAME\" or "
+                                                         "\"person:SLACK_ID\""));
+      impl->see_all_approvals = std::move(*expanded);
+    }
+  }
+  auto rules = parse_entries<Rule>(
+      *doc, file_label, "rule",
+      [&](const toml::table& t) { return parse_rule(t, file_label, vars); }, {"visibility"});
   if (!rules) return Unexpected(rules.error());
   impl->rules = std::move(*rules);
   return DecisionRights(std::move(impl));
@@ -318,6 +342,10 @@ std::string DecisionRights::explain(const Action& action, const boost::json::obj
   }
   out += "Reason: " + decision.reason + "\n";
   return out;
+}
+
+const std::vector<std::string>& DecisionRights::see_all_approvals() const noexcept {
+  return impl_->see_all_approvals;
 }
 
 std::size_t DecisionRights::size() const noexcept { return impl_->rules.size(); }

@@ -9,6 +9,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "bot/core/action.hpp"
 #include "bot/core/decision.hpp"
@@ -29,7 +30,10 @@ namespace steward::policies {
 ///    "reject" (default) | "escalate"), `reason` (optional text shown to people).
 /// Fields a `when` may test: the action's fields by dotted path; derived `X.domain` for any
 /// address field X (e.g. `to.domain`: lower-cased, "Name <a@b>" allowed, a list for several
-/// recipients); `action.kind`; then the plan's facts (`lead.score`, `event.source`, `actor.roles`).
+/// recipients); `action.kind`; then the plan's facts (`lead.score`, `event.source`, `actor.roles`
+/// — roles only for an actor the request proved: a Slack user or the CLI, never an email
+/// sender or a form field).
+/// Beside the rules, an optional `[visibility]` table: `all_approvals = ["role:director"]`.
 class DecisionRights {
  public:
   /// Reads and parses a rules file. Decisions cite the file name ("decision-rights.toml#id");
@@ -49,6 +53,10 @@ class DecisionRights {
   /// A multi-line, human explanation of decide() for `steward policy explain`: every rule tried
   /// with the condition that failed (or held), the deciding rule, verdict, approvers and expiry.
   [[nodiscard]] std::string explain(const Action& action, const boost::json::object& facts) const;
+
+  /// Who may list every pending approval (`[visibility] all_approvals`, "role:x" /
+  /// "person:U…"); everyone else sees only what they may decide or caused. Empty by default.
+  [[nodiscard]] const std::vector<std::string>& see_all_approvals() const noexcept;
 
   /// Number of rules.
   [[nodiscard]] std::size_t size() const noexcept;

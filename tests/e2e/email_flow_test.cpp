@@ -34,7 +34,7 @@ constexpr const char* kSmtpPassword = "smtp-pass-Zq8";
 constexpr const char* kPostmarkPassword = "postmark-pass-K2w";
 constexpr const char* kMailgunKey = "key-mailgun-e2e-3f9a";
 constexpr const char* kSendgridToken = "sg-token-e2e-77x";
-constexpr const char* kReplySecret = "reply-secret-e2e-5b1";
+constexpr const char* kReplySecret = "reply-secret-e2e-5b1-0123456789abcdef";
 
 std::string basic(const std::string& user, const std::string& pass) {
   return "Basic " + connectors::base64_encode(user + ":" + pass);

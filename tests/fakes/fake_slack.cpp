@@ -287,7 +287,7 @@ struct FakeSlack::Impl {
                                                  {"user_id", opt.bot_user_id},
                                                  {"bot_id", opt.bot_id}});
     }
-    if (method != "chat.postMessage" && method != "chat.update")
+    if (method != "chat.postMessage" && method != "chat.update" && method != "chat.postEphemeral")
       return reply_error(res, "unknown_method");
 
     std::string channel = string_field(args, "channel");
@@ -301,6 +301,11 @@ struct FakeSlack::Impl {
     }
     if (text.empty() && (!blocks || blocks->empty())) return reply_error(res, "no_text");
 
+    if (method == "chat.postEphemeral") {
+      // Documented reply: {"ok": true, "message_ts": "…"}; the message is not retrievable.
+      if (string_field(args, "user").empty()) return reply_error(res, "user_not_found");
+      return reply_json(res, boost::json::object{{"ok", true}, {"message_ts", next_ts()}});
+    }
     if (method == "chat.postMessage") {
       if (utf8_length(text) > 40000) return reply_error(res, "msg_too_long");
       std::string ts = next_ts();
@@ -450,6 +455,10 @@ int FakeSlack::port() const { return impl_->port; }
 
 std::string FakeSlack::api_base() const {
   return "http://" + impl_->opt.host + ":" + std::to_string(impl_->port) + "/api";
+}
+
+std::string FakeSlack::response_url_base() const {
+  return "http://" + impl_->opt.host + ":" + std::to_string(impl_->port) + "/response/";
 }
 
 std::string FakeSlack::response_url(std::string_view id) const {

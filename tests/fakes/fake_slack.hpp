@@ -76,6 +76,8 @@ class FakeSlack {
   [[nodiscard]] std::string api_base() const;
   /// "http://127.0.0.1:PORT/response/<id>" — a response_url the fake accepts.
   [[nodiscard]] std::string response_url(std::string_view id) const;
+  /// "http://127.0.0.1:PORT/response/" — the fake's hooks host, for response_url_base.
+  [[nodiscard]] std::string response_url_base() const;
 
   /// Scripts `fault` for the next fault.count calls of `method` ("chat.postMessage", …,
   /// "response"). Replaces any fault or script pending for that method.

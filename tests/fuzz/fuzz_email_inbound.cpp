@@ -103,8 +103,8 @@ void check_mail(const email::InboundEmail& mail, const email::InboundConfig& con
     }
   }
   if (mail.conversation_id) {
-    auto token = email::make_reply_token(*mail.conversation_id, config.reply.secret);
-    auto back = email::verify_reply_token(token, config.reply.secret);
+    auto token = email::make_reply_token(*mail.conversation_id, mail.from, config.reply.secret);
+    auto back = email::verify_reply_token(token, mail.from, config.reply.secret);
     fuzz::require(back && *back == *mail.conversation_id, "conversation_id without valid token");
   }
   fuzz::require(mail.attachments >= 0, "negative attachment count");
@@ -128,19 +128,20 @@ net::HttpRequest request(std::string provider, std::string_view content_type,
 void reply_tokens(std::string_view text, const email::InboundConfig& config) {
   // The text itself as a token, and as an address list holding tokens.
   const std::string_view candidate = text.substr(0, 256);
-  auto verified = email::verify_reply_token(candidate, config.reply.secret);
+  constexpr std::string_view kSender = "fuzz@example.com";
+  auto verified = email::verify_reply_token(candidate, kSender, config.reply.secret);
   if (verified) {
     // Only the MAC's case may differ from the token we would make.
     std::string lowered(candidate);
     for (auto i = verified->size(); i < lowered.size(); ++i)
       if (lowered[i] >= 'A' && lowered[i] <= 'Z') lowered[i] = static_cast<char>(lowered[i] + 32);
-    fuzz::require(email::make_reply_token(*verified, config.reply.secret) == lowered,
+    fuzz::require(email::make_reply_token(*verified, kSender, config.reply.secret) == lowered,
                   "verified a token we would not make");
   }
   std::vector<std::string> addresses;
   std::string_view rest = text.substr(0, 2048);
   while (!rest.empty() && addresses.size() < 16) addresses.emplace_back(fuzz::take_line(rest));
-  (void)email::find_reply_token(addresses, config.reply);
+  (void)email::find_reply_tokens(addresses, config.reply);
 
   // Round trip: an id made of the allowed characters (as compose_email accepts: 1-128).
   std::string id;
@@ -149,14 +150,17 @@ void reply_tokens(std::string_view text, const email::InboundConfig& config) {
         c == '-')
       id += c;
   if (!id.empty()) {
-    const std::string token = email::make_reply_token(id, config.reply.secret);
-    auto back = email::verify_reply_token(token, config.reply.secret);
+    const std::string token = email::make_reply_token(id, kSender, config.reply.secret);
+    auto back = email::verify_reply_token(token, kSender, config.reply.secret);
     fuzz::require(back && *back == id, "reply token for a valid id does not verify");
-    auto other = email::verify_reply_token(token, Secret("another-secret"));
+    auto other = email::verify_reply_token(token, kSender, Secret("another-secret"));
     fuzz::require(!other, "reply token verified with another secret");
-    const std::string address = email::reply_address(id, config.reply);
-    auto found = email::find_reply_token({address}, config.reply);
-    fuzz::require(found && *found == token, "find_reply_token misses our own address");
+    auto elsewhere = email::verify_reply_token(token, "other@example.com", config.reply.secret);
+    fuzz::require(!elsewhere, "reply token verified for another sender");
+    const std::string address = email::reply_address(id, kSender, config.reply);
+    auto found = email::find_reply_tokens({address}, config.reply);
+    fuzz::require(found.size() == 1 && found[0] == token,
+                  "find_reply_tokens misses our own address");
   }
 }
 

@@ -25,7 +25,7 @@ void check_event(const steward::Event& ev) {
 }
 
 void interaction(std::string_view body) {
-  auto in = steward::slack::parse_interaction(body);
+  auto in = steward::slack::parse_interaction(body, steward::slack::BotIdentity{});
   if (in && in->event) {
     check_event(*in->event);
     steward::fuzz::require(in->ignored_reason.empty(), "event and ignored_reason both set");
@@ -54,7 +54,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       fuzz::require(!ev->ignored_reason.empty(), "no event and no ignored_reason");
   }
 
-  if (auto cmd = slack::parse_command(text); cmd) {
+  if (auto cmd = slack::parse_command(text, slack::BotIdentity{}); cmd) {
     if (cmd->ssl_check)
       fuzz::require(!cmd->event, "ssl_check produced an event");
     else {

@@ -478,5 +478,38 @@ TEST(DecisionRightsRules, EmptyFileDeniesEverything) {
   EXPECT_EQ(d.rule, "t.toml#<default-deny>");
 }
 
+// Issue 9 (5): who sees the whole list of pending approvals is written next to the rules.
+TEST(DecisionRightsVisibility, ShippedFileLetsDirectorsSeeEveryApproval) {
+  EXPECT_EQ(shipped().see_all_approvals(), std::vector<std::string>{"role:director"});
+}
+
+TEST(DecisionRightsVisibility, ParsedCheckedAndOptional) {
+  const std::string rule = "[[rule]]\nid = \"a\"\naction = \"slack.post\"\ndecide = \"allow\"\n";
+  auto none = DecisionRights::load_string(rule, "t.toml", Vars{});
+  ASSERT_TRUE(none) << none.error().message;
+  EXPECT_TRUE(none->see_all_approvals().empty());
+  EXPECT_EQ(none->size(), 1u);
+
+  auto some = DecisionRights::load_string(
+      "[visibility]\nall_approvals = [\"role:director\", \"person:U0OPS\"]\n" + rule, "t.toml",
+      Vars{});
+  ASSERT_TRUE(some) << some.error().message;
+  EXPECT_EQ(some->see_all_approvals(), (std::vector<std::string>{"role:director", "person:U0OPS"}));
+  EXPECT_EQ(some->size(), 1u);
+
+  auto bad = DecisionRights::load_string("[visibility]\nall_approvals = [\"director\"]\n" + rule,
+                                         "t.toml", Vars{});
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().message.find("t.toml:2"), std::string::npos) << bad.error().message;
+  EXPECT_NE(bad.error().message.find("role:NAME"), std::string::npos) << bad.error().message;
+  auto unknown =
+      DecisionRights::load_string("[visibility]\nall_tickets = []\n" + rule, "t.toml", Vars{});
+  ASSERT_FALSE(unknown);
+  EXPECT_NE(unknown.error().message.find("all_tickets"), std::string::npos)
+      << unknown.error().message;
+  auto not_table = DecisionRights::load_string("visibility = 1\n" + rule, "t.toml", Vars{});
+  ASSERT_FALSE(not_table);
+}
+
 }  // namespace
 }  // namespace steward::policies

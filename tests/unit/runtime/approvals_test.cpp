@@ -243,6 +243,78 @@ TEST_F(ApprovalDeskTest, RequesterMayNotApproveOwnRequestByEmail) {
   EXPECT_TRUE(decide_ok(a.id, "U0DIRK").accepted);
 }
 
+// Issue 9 (4): a lead from dana+x@… or a support mail from dana+tix@… is Dana's own request.
+TEST_F(ApprovalDeskTest, RequesterMayNotApproveOwnRequestBySubAddress) {
+  for (std::string alias : {"dana+x@acme.example", "Dana Director <DANA+Tix@Acme.Example>"}) {
+    auto a = ask(alias);
+    auto out = decide_ok(a.id, "U0DANA");
+    EXPECT_FALSE(out.accepted) << alias;
+    EXPECT_NE(out.message.find("four-eyes"), std::string::npos) << out.message;
+    EXPECT_EQ(approval(a.id)->status, "pending");
+    EXPECT_EQ(action_status(approval(a.id)->action_id), "awaiting_approval");
+    EXPECT_TRUE(decide_ok(a.id, "U0DIRK").accepted) << alias;
+  }
+}
+
+// Issue 9 (5): an approval is never marked decided while its action did not move.
+TEST_F(ApprovalDeskTest, ApprovalIsNotDecidedWhenItsActionNoLongerWaits) {
+  auto a = ask("lead@acme.example");
+  // Something else (an operator, a bug, a concurrent path) moved the action on.
+  auto moved = in_tx([&](store::Tx& tx) {
+    return store::transition_action(tx, a.action_id, "awaiting_approval", "rejected");
+  });
+  ASSERT_TRUE(moved && *moved);
+  auto out = decide_ok(a.id, "U0DANA");
+  EXPECT_FALSE(out.accepted);
+  EXPECT_NE(out.message.find("no longer waiting"), std::string::npos) << out.message;
+  EXPECT_EQ(approval(a.id)->status, "pending");
+  EXPECT_EQ(approval(a.id)->decided_by, "");
+  EXPECT_EQ(action_status(a.action_id), "rejected");
+  EXPECT_EQ(count_audit("approval.decided"), 0);
+  EXPECT_EQ(count_audit("approval.refused", a.id), 1);
+  EXPECT_EQ(count_actions("approval.update"), 0);
+}
+
+// Issue 9 (5): a response_url is Slack's or it is not used; the refusal still reaches the person.
+TEST_F(ApprovalDeskTest, RefusalNeverPostsOutsideSlacksHooksHost) {
+  auto a = ask("lead@acme.example");
+  DecideRequest req;
+  req.approval_id = a.id;
+  req.decision = "approve";
+  req.user_id = "U0SAM";
+  req.source = "slack";
+  req.channel = "C0APPROVALS";
+  req.message_ts = "1700000000.000100";
+  int n = 0;
+  for (std::string url :
+       {"https://attacker.example/steal", "https://hooks.slack.com.evil.example/actions/x",
+        "http://hooks.slack.com/actions/T1/1/abc", "https://hooks.slack.com", ""}) {
+    req.event_id = "ev_click_" + std::to_string(++n);
+    req.response_url = url;
+    auto out = decide(req);
+    ASSERT_TRUE(out.has_value());
+    EXPECT_FALSE(out->accepted);
+  }
+  EXPECT_EQ(count_actions("slack.respond"), 0);
+  auto ephemerals = actions_of("slack.ephemeral");
+  ASSERT_EQ(ephemerals.size(), 5u);
+  EXPECT_EQ(json::string_or(ephemerals[0].fields, "channel"), "C0APPROVALS");
+  EXPECT_EQ(json::string_or(ephemerals[0].fields, "user"), "U0SAM");
+  EXPECT_NE(json::string_or(ephemerals[0].fields, "text").find("not allowed"), std::string::npos);
+  for (const auto& e : ephemerals) EXPECT_FALSE(e.fields.contains("response_url"));
+
+  // Slack's own hooks host is used as before; a test may point the base at a fake.
+  req.event_id = "ev_click_ok";
+  req.response_url = "https://hooks.slack.com/actions/T1/1/abc";
+  ASSERT_TRUE(decide(req));
+  EXPECT_EQ(count_actions("slack.respond"), 1);
+  config_.slack.response_url_base = "http://127.0.0.1:9/";
+  req.event_id = "ev_click_fake";
+  req.response_url = "http://127.0.0.1:9/response/1";
+  ASSERT_TRUE(decide(req));
+  EXPECT_EQ(count_actions("slack.respond"), 2);
+}
+
 TEST_F(ApprovalDeskTest, RequesterMayNotApproveOwnRequestBySlackId) {
   auto a = ask("U0DANA");
   auto out = decide_ok(a.id, "U0DANA");

@@ -30,7 +30,7 @@ TEST(HumanAge, Values) {
 class CommandsTest : public store::test::StoreTest {
  protected:
   std::string reply(std::string_view text) {
-    auto r = command_reply(*store_, clock_, text);
+    auto r = command_reply(*store_, clock_, text, CommandViewer{});
     EXPECT_TRUE(r.has_value()) << (r ? "" : r.error().message);
     return r ? *r : std::string();
   }
@@ -142,6 +142,62 @@ TEST_F(CommandsTest, ApprovalsListsPendingWithAges) {
   auto new_line = r.substr(r.find(new_id));
   new_line = new_line.substr(0, new_line.find('\n'));
   EXPECT_EQ(new_line.find("expires"), std::string::npos) << new_line;
+}
+
+// Issue 9 (5): `/steward approvals` shows each person what they may decide or caused; only the
+// roles [visibility] names (and the operator's CLI) see the whole list.
+TEST_F(CommandsTest, ApprovalsAreShownOnlyToWhomTheyConcern) {
+  Directory people({Person{"Dana", "U0DANA", "dana@acme.example", {"director"}, "UTC"},
+                    Person{"Sam", "U0SAM", "sam@acme.example", {"sales"}, "UTC"},
+                    Person{"Ola", "U0OLA", "ola@acme.example", {"ops"}, "UTC"},
+                    Person{"Lee", "U0LEE", "lee@acme.example", {"support"}, "UTC"}});
+  auto id = add_approval("Reply to alice@customer.example", 0);  // director or person:U0SAM
+  auto as = [&](std::string user, std::vector<std::string> see_all = {}) {
+    auto r = command_reply(*store_, clock_, "approvals",
+                           CommandViewer{std::move(user), &people, std::move(see_all)});
+    EXPECT_TRUE(r) << (r ? "" : r.error().message);
+    return r ? *r : std::string();
+  };
+  EXPECT_NE(as("U0DANA").find(id), std::string::npos);  // may decide (role)
+  EXPECT_NE(as("U0SAM").find(id), std::string::npos);   // may decide (person)
+  auto ola = as("U0OLA");
+  EXPECT_EQ(ola.find(id), std::string::npos) << ola;
+  EXPECT_EQ(ola.find("alice@customer.example"), std::string::npos) << ola;
+  EXPECT_EQ(ola, "No approvals are waiting for you. :white_check_mark:");
+  auto stranger = as("U0STRANGER");
+  EXPECT_EQ(stranger.find(id), std::string::npos) << stranger;
+  // The rules may grant a role the whole list.
+  EXPECT_NE(as("U0OLA", {"role:ops"}).find(id), std::string::npos);
+  EXPECT_EQ(as("U0LEE", {"role:ops"}).find(id), std::string::npos);
+  // The requester sees their own request, by Slack id or mailbox.
+  auto own = store_->write([&](store::Tx& tx) -> Expected<void> {
+    auto a = make_action("slack.post", "awaiting_approval");
+    if (auto x = store::insert_action(tx, a); !x) return Unexpected(x.error());
+    store::ApprovalRow p;
+    p.action_id = a.id;
+    p.rule = "r";
+    p.approvers = {"role:director"};
+    p.requester = "lee+tix@acme.example";
+    p.title = "Lee's own request";
+    p.status = "pending";
+    return store::insert_approval(tx, p);
+  });
+  ASSERT_TRUE(own) << own.error().message;
+  EXPECT_NE(as("U0LEE").find("Lee's own request"), std::string::npos);
+  EXPECT_EQ(as("U0OLA").find("Lee's own request"), std::string::npos);
+  // The operator at the machine sees everything.
+  EXPECT_NE(reply("approvals").find(id), std::string::npos);
+}
+
+TEST_F(CommandsTest, TicketsAreShownOnlyToPeopleInTheConfig) {
+  Directory people({Person{"Lee", "U0LEE", "lee@acme.example", {"support"}, "UTC"}});
+  auto stranger =
+      command_reply(*store_, clock_, "tickets", CommandViewer{"U0STRANGER", &people, {}});
+  ASSERT_TRUE(stranger);
+  EXPECT_NE(stranger->find("people listed in Steward's configuration only"), std::string::npos);
+  auto lee = command_reply(*store_, clock_, "tickets", CommandViewer{"U0LEE", &people, {}});
+  ASSERT_TRUE(lee);
+  EXPECT_EQ(*lee, "No support conversations yet.");
 }
 
 }  // namespace

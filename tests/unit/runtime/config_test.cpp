@@ -186,8 +186,7 @@ max_unwritten = 64
   EXPECT_EQ(d->server.header_timeout, 10s);
   EXPECT_NE(error_of("[inbox]\nmax_pending = 0\n").find("max_pending"), std::string::npos);
   EXPECT_NE(error_of("[inbox]\nmax_pendin = 5\n").find("max_pendin"), std::string::npos);
-  EXPECT_NE(error_of("[server]\nheader_timeout = 5\n").find("header_timeout"),
-            std::string::npos);
+  EXPECT_NE(error_of("[server]\nheader_timeout = 5\n").find("header_timeout"), std::string::npos);
 }
 
 TEST_F(ConfigTest, EmptyFileGivesDefaultsWithoutTheDemoForm) {
@@ -432,7 +431,7 @@ smtp_password = "${T_SMTP_PASS}"
 smtp_allow_plain = true
 smtp_ca_file = "ca.pem"
 smtp_timeout = "15s"
-reply_secret = "rs"
+reply_secret = "rs-0123456789abcdef0123456789abcdef"
 inbound_body_limit = 2048
 [email.mailgun]
 signing_key = "${T_MG_KEY}"
@@ -453,7 +452,7 @@ escalation_channel = "C_ESC"
   EXPECT_EQ(c->email.smtp_ca_file, dir_.path() / "ca.pem");
   EXPECT_EQ(c->email.smtp_timeout, 15s);
   EXPECT_EQ(c->email.reply_domain, "acme.example") << "defaults to the domain of from";
-  EXPECT_EQ(c->email.reply_secret.reveal(), "rs");
+  EXPECT_EQ(c->email.reply_secret.reveal(), "rs-0123456789abcdef0123456789abcdef");
   EXPECT_EQ(c->email.inbound_body_limit, 2048u);
   EXPECT_EQ(c->email.mailgun.signing_key.reveal(), "mg-key");
   EXPECT_EQ(c->email.postmark.username, "pm");
@@ -490,11 +489,42 @@ TEST_F(EmailConfigTest, ProblemsNameTheKeyButNeverTheSecret) {
       << unknown.error().message;
 }
 
+// Issue 9 (5): a short reply secret lets anyone who saw one reply address forge others offline.
+TEST_F(EmailConfigTest, ReplySecretMustBeAtLeast32Bytes) {
+  auto short_secret = load_config(write("[email]\nreply_secret = \"short-secret\"\n"));
+  ASSERT_FALSE(short_secret);
+  EXPECT_NE(short_secret.error().message.find(":2: key 'email.reply_secret'"), std::string::npos)
+      << short_secret.error().message;
+  EXPECT_NE(short_secret.error().message.find("at least 32 bytes"), std::string::npos);
+  EXPECT_EQ(short_secret.error().message.find("short-secret"), std::string::npos)
+      << "secret leaked: " << short_secret.error().message;
+  EXPECT_FALSE(load_config(write("[email]\nreply_secret = \"" + std::string(31, 'k') + "\"\n")));
+  EXPECT_TRUE(load_config(write("[email]\nreply_secret = \"" + std::string(32, 'k') + "\"\n")));
+  // Not set at all: reply tokens are off, which is allowed.
+  EXPECT_TRUE(load_config(write("[email]\nfrom = \"a@b.example\"\n")));
+}
+
+TEST_F(EmailConfigTest, SlackIdentityAndResponseUrlBase) {
+  auto c =
+      load_config(write("[slack]\nteam_id = \"T0ACME\"\napp_id = \"A0STEWARD\"\n"
+                        "response_url_base = \"http://127.0.0.1:4000/\"\n"));
+  ASSERT_TRUE(c) << c.error().message;
+  EXPECT_EQ(c->slack.team_id, "T0ACME");
+  EXPECT_EQ(c->slack.app_id, "A0STEWARD");
+  EXPECT_EQ(c->slack.response_url_base, "http://127.0.0.1:4000/");
+  EXPECT_EQ(default_config().slack.response_url_base, "https://hooks.slack.com/");
+  for (std::string bad : {"https://hooks.slack.com", "ftp://x/", ""}) {
+    auto e = load_config(write("[slack]\nresponse_url_base = \"" + bad + "\"\n"));
+    ASSERT_FALSE(e) << bad;
+    EXPECT_NE(e.error().message.find("slack.response_url_base"), std::string::npos);
+  }
+}
+
 TEST_F(EmailConfigTest, TheShippedExampleLoads) {
   ScopedEnv a("SLACK_BOT_TOKEN", "xoxb-1");
   ScopedEnv b("SLACK_SIGNING_SECRET", "s");
   ScopedEnv c("SMTP_PASSWORD", "p");
-  ScopedEnv d("STEWARD_REPLY_SECRET", "r");
+  ScopedEnv d("STEWARD_REPLY_SECRET", "r-0123456789abcdef0123456789abcdef");
   ScopedEnv e("MAILGUN_SIGNING_KEY", "k");
   ScopedEnv f("POSTMARK_INBOUND_PASSWORD", "p");
   ScopedEnv g("SENDGRID_PARSE_TOKEN", "t");

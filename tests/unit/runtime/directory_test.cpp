@@ -67,5 +67,22 @@ TEST(Directory, SamePersonByIdAndEmail) {
   EXPECT_FALSE(d.same_person("U0DANA", ""));
 }
 
+// Issue 9 (4): mail to dana+x@… is Dana's mail; four-eyes must see through the alias.
+TEST(Directory, SamePersonThroughSubAddressingAndCase) {
+  auto d = make_directory();
+  EXPECT_TRUE(d.same_person("U0DANA", "dana+x@acme.example"));
+  EXPECT_TRUE(d.same_person("U0DANA", "DANA+Leads@ACME.Example"));
+  EXPECT_TRUE(d.same_person("U0DANA", "Dana Director <dana+tix@acme.example>"));
+  ASSERT_NE(d.find("dana+x@acme.example"), nullptr);
+  EXPECT_EQ(d.find("dana+x@acme.example")->slack_id, "U0DANA");
+  EXPECT_TRUE(d.same_person("U0SAM", "sam+tix@acme.example"));
+  // A tag does not make another mailbox someone's: "danax", other domains, a bare tag.
+  EXPECT_FALSE(d.same_person("U0DANA", "danax@acme.example"));
+  EXPECT_FALSE(d.same_person("U0DANA", "dana+x@acme.example.evil"));
+  EXPECT_FALSE(d.same_person("U0DANA", "+dana@acme.example"));
+  // Both unknown to the directory: compared as mailboxes too.
+  EXPECT_TRUE(d.same_person("x@else.example", "X+y@Else.Example"));
+}
+
 }  // namespace
 }  // namespace steward::runtime

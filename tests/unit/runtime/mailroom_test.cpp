@@ -24,27 +24,32 @@ class MailroomTest : public StoreTest {
     Event e;
     e.source = "email";
     e.kind = "email.received";
-    e.actor = "ann@customer.example";
+    e.actor = from_;
     e.dedupe_key = "email:" + message_id + ":" + std::to_string(++seq_);
-    e.payload = {{"from", "ann@customer.example"}, {"from_name", "Ann Customer"},
-                 {"subject", "Invoice is wrong"},  {"text", "Please fix my invoice."},
-                 {"message_id", message_id},       {"in_reply_to", in_reply_to},
-                 {"references", references},       {"auto_reply", auto_reply}};
+    e.payload = {{"from", from_},
+                 {"from_name", "Ann Customer"},
+                 {"subject", "Invoice is wrong"},
+                 {"text", "Please fix my invoice."},
+                 {"message_id", message_id},
+                 {"in_reply_to", in_reply_to},
+                 {"references", references},
+                 {"auto_reply", auto_reply}};
     if (!token_conv.empty()) e.payload["conversation_id"] = token_conv;
     auto r = in_tx([&](store::Tx& tx) { return store::insert_event(tx, e); });
     EXPECT_TRUE(r) << (r ? "" : r.error().message);
     return e;
   }
   FiledEmail file(const Event& e) {
-    auto r = in_tx([&](store::Tx& tx) { return file_inbound_email(tx, e); });
+    auto r = in_tx([&](store::Tx& tx) { return file_inbound_email(tx, e, policy_); });
     EXPECT_TRUE(r) << (r ? "" : r.error().message);
     return r ? *r : FiledEmail{};
   }
   /// Queues a drafted reply in `conv` the way the runtime does and returns its Message-ID.
   std::string queue_reply(const std::string& conv, const std::string& event_id,
-                          const std::string& status = "awaiting_approval") {
+                          const std::string& status = "awaiting_approval",
+                          const std::string& to = "ann@customer.example") {
     Action a{"email.send",
-             {{"to", "ann@customer.example"},
+             {{"to", to},
               {"subject", "Re: Invoice is wrong"},
               {"text", "Fixed."},
               {"conversation_id", conv}},
@@ -70,8 +75,14 @@ class MailroomTest : public StoreTest {
     EXPECT_TRUE(r && *r);
     return r && *r ? **r : store::ConversationRow{};
   }
+  std::int64_t audit_count(const std::string& kind, const std::string& like) {
+    return scalar("SELECT COUNT(*) FROM audit WHERE kind = '" + kind + "' AND data LIKE '%" + like +
+                  "%'");
+  }
   int seq_ = 0;
   std::string last_action_;
+  std::string from_ = "ann@customer.example";
+  MailroomPolicy policy_{{"acme.example"}, {"Dana <dana@gmail.example>"}};
 };
 
 TEST_F(MailroomTest, FirstMessageStartsAConversation) {
@@ -209,7 +220,7 @@ TEST_F(MailroomTest, ClassificationIsStored) {
 }
 
 TEST_F(MailroomTest, TicketsCommandListsOpenConversationsFirst) {
-  auto empty = command_reply(*store_, clock_, "tickets");
+  auto empty = command_reply(*store_, clock_, "tickets", CommandViewer{});
   ASSERT_TRUE(empty);
   EXPECT_EQ(*empty, "No support conversations yet.");
 
@@ -221,7 +232,7 @@ TEST_F(MailroomTest, TicketsCommandListsOpenConversationsFirst) {
   clock_.advance(std::chrono::minutes(90));
   auto b = file(email("b@x.example"));
   queue_reply(b.conversation_id, "ev_b");
-  auto reply = command_reply(*store_, clock_, "tickets");
+  auto reply = command_reply(*store_, clock_, "tickets", CommandViewer{});
   ASSERT_TRUE(reply) << reply.error().message;
   EXPECT_NE(reply->find("*2 open ticket(s):*"), std::string::npos) << *reply;
   auto pa = reply->find(a.conversation_id);
@@ -234,6 +245,136 @@ TEST_F(MailroomTest, TicketsCommandListsOpenConversationsFirst) {
       << *reply;
   EXPECT_NE(reply->find("awaiting approval"), std::string::npos) << *reply;
   EXPECT_NE(command_help().find("/steward tickets"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace steward::runtime
+
+namespace steward::runtime {
+namespace {
+
+// Issue 9 (1): knowing a Message-ID of Alice's thread must not put Mallory in it.
+TEST_F(MailroomTest, StrangerCitingAMessageIdStartsALinkedConversation) {
+  from_ = "alice@cust.example";
+  auto alice = file(email("alice-1@cust.example"));
+  ASSERT_TRUE(alice.is_new);
+
+  from_ = "mallory@evil.example";
+  auto by_irt = file(email("mal-1@evil.example", "alice-1@cust.example"));
+  EXPECT_NE(by_irt.conversation_id, alice.conversation_id);
+  EXPECT_EQ(by_irt.how, "new");
+  EXPECT_TRUE(by_irt.is_new);
+  EXPECT_EQ(by_irt.linked_to, alice.conversation_id);
+  auto c = conversation(by_irt.conversation_id);
+  EXPECT_EQ(c.customer, "mallory@evil.example");
+  EXPECT_EQ(c.linked_to, alice.conversation_id);
+  EXPECT_NE(c.link_reason.find("not a participant"), std::string::npos) << c.link_reason;
+  EXPECT_EQ(audit_count("email.filed", alice.conversation_id), 2);  // Alice's own + the link
+
+  // The id anywhere in References is no better.
+  auto by_refs = file(email("mal-2@evil.example", "", {"<x@y.example>", "<alice-1@cust.example>"}));
+  EXPECT_NE(by_refs.conversation_id, alice.conversation_id);
+  EXPECT_EQ(by_refs.linked_to, alice.conversation_id);
+  // Alice's conversation still has only her message.
+  EXPECT_EQ(conversation(alice.conversation_id).messages, 1);
+
+  // Alice herself (any case, any +tag) still threads.
+  from_ = "Alice+Work@Cust.Example";
+  auto again = file(email("alice-2@cust.example", "alice-1@cust.example"));
+  EXPECT_EQ(again.conversation_id, alice.conversation_id);
+  EXPECT_EQ(again.how, "in-reply-to");
+}
+
+TEST_F(MailroomTest, StaffAndAddressesWeWroteToMayJoin) {
+  auto first = file(email("m1@customer.example"));
+  // A colleague on the company's domain answers in the thread.
+  from_ = "sue@acme.example";
+  auto sue = file(email("sue-1@acme.example", "m1@customer.example"));
+  EXPECT_EQ(sue.conversation_id, first.conversation_id);
+  // A person of the company writing from a private mailbox ([[people]] email).
+  from_ = "dana+x@gmail.example";
+  auto dana = file(email("dana-1@gmail.example", "m1@customer.example"));
+  EXPECT_EQ(dana.conversation_id, first.conversation_id);
+  // Someone Steward wrote to in this conversation (To or Cc) may answer it.
+  queue_reply(first.conversation_id, "ev_cc", "pending", "Bob <bob@partner.example>");
+  from_ = "bob@partner.example";
+  auto bob = file(email("bob-1@partner.example", "steward.ev_cc.2@acme.example"));
+  EXPECT_EQ(bob.conversation_id, first.conversation_id);
+  EXPECT_TRUE(bob.linked_to.empty());
+  // Nobody else.
+  from_ = "eve@partner.example";
+  auto eve = file(email("eve-1@partner.example", "steward.ev_cc.2@acme.example"));
+  EXPECT_NE(eve.conversation_id, first.conversation_id);
+  EXPECT_EQ(eve.linked_to, first.conversation_id);
+}
+
+TEST_F(MailroomTest, RevokedReplyAccessIsRefusedByTokenAndByThreading) {
+  auto first = file(email("m1@customer.example"));
+  auto revoked = in_tx([&](store::Tx& tx) {
+    return store::revoke_reply_access(tx, first.conversation_id, "ANN@customer.example", "U0OPS");
+  });
+  ASSERT_TRUE(revoked) << revoked.error().message;
+  EXPECT_EQ(*revoked, "ann@customer.example");
+  // Ann's token (verified by the connector for her) no longer opens the conversation...
+  auto by_token = file(email("m2@customer.example", "", {}, first.conversation_id));
+  EXPECT_NE(by_token.conversation_id, first.conversation_id);
+  EXPECT_EQ(by_token.linked_to, first.conversation_id);
+  EXPECT_NE(conversation(by_token.conversation_id).link_reason.find("revoked"), std::string::npos);
+  // ...and neither does citing its Message-ID.
+  auto by_irt = file(email("m3@customer.example", "m1@customer.example"));
+  EXPECT_NE(by_irt.conversation_id, first.conversation_id);
+  // Unknown conversations and non-addresses are refused with a precise error.
+  auto unknown =
+      in_tx([&](store::Tx& tx) { return store::revoke_reply_access(tx, "cv_nope", "*", "U0OPS"); });
+  ASSERT_FALSE(unknown);
+  EXPECT_EQ(unknown.error().code, Errc::kNotFound);
+  auto bad = in_tx([&](store::Tx& tx) {
+    return store::revoke_reply_access(tx, first.conversation_id, "not an address", "U0OPS");
+  });
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().code, Errc::kInvalidInput);
+}
+
+TEST_F(MailroomTest, RevokingEveryoneClosesTheConversationToAll) {
+  auto first = file(email("m1@customer.example"));
+  queue_reply(first.conversation_id, "ev_r", "pending", "bob@partner.example");
+  ASSERT_TRUE(in_tx([&](store::Tx& tx) {
+    return store::revoke_reply_access(tx, first.conversation_id, "*", "U0OPS");
+  }));
+  from_ = "bob@partner.example";
+  EXPECT_NE(file(email("b1@partner.example", "steward.ev_r.2@acme.example")).conversation_id,
+            first.conversation_id);
+  from_ = "ann@customer.example";
+  EXPECT_NE(file(email("a2@customer.example", "m1@customer.example")).conversation_id,
+            first.conversation_id);
+  // A later reply does not re-admit a revoked address.
+  queue_reply(first.conversation_id, "ev_r2", "pending", "ann@customer.example");
+  auto p =
+      on_read([&](SQLite::Database& db) { return store::participants(db, first.conversation_id); });
+  ASSERT_TRUE(p);
+  EXPECT_TRUE(p->empty());
+}
+
+TEST_F(MailroomTest, RefusedReplyTokenLinksToTheConversationItClaimed) {
+  auto first = file(email("m1@customer.example"));
+  from_ = "mallory@evil.example";
+  auto e = email("mal@evil.example");
+  e.payload["reply_token_refused"] = first.conversation_id;
+  auto f = file(e);
+  EXPECT_TRUE(f.is_new);
+  EXPECT_EQ(f.linked_to, first.conversation_id);
+  EXPECT_NE(conversation(f.conversation_id).link_reason.find("another address"), std::string::npos);
+}
+
+TEST(MailroomPolicy, StaffIsTheCompanyDomainOrAPersonsMailbox) {
+  MailroomPolicy p{{"acme.example"}, {"dana@gmail.example"}};
+  EXPECT_TRUE(p.is_staff("sue@acme.example"));
+  EXPECT_TRUE(p.is_staff("Sue <SUE+x@ACME.example>"));
+  EXPECT_TRUE(p.is_staff("dana+leads@Gmail.Example"));
+  EXPECT_FALSE(p.is_staff("sue@acme.example.evil.example"));
+  EXPECT_FALSE(p.is_staff("sue@notacme.example"));
+  EXPECT_FALSE(p.is_staff("dan@gmail.example"));
+  EXPECT_FALSE(p.is_staff(""));
 }
 
 }  // namespace

@@ -154,8 +154,8 @@ Strings json_strings(const boost::json::value& v) {
   return out;
 }
 
-std::string reply_addr(std::string_view conversation) {
-  return reply_address(conversation, full_config().reply);
+std::string reply_addr(std::string_view conversation, std::string_view recipient) {
+  return reply_address(conversation, recipient, full_config().reply);
 }
 
 class InboundTest : public ::testing::Test {
@@ -181,7 +181,7 @@ TEST_F(InboundTest, MailgunUrlencodedReplyIsNormalised) {
   EXPECT_EQ(p.at("from").as_string(), "bob@example.com");
   EXPECT_EQ(p.at("from_name").as_string(), "Bob Example");
   // The To header and the envelope recipient name the same token address: listed once.
-  EXPECT_EQ(json_strings(p.at("to")), Strings{reply_addr("c42")});
+  EXPECT_EQ(json_strings(p.at("to")), Strings{reply_addr("c42", "bob@example.com")});
   EXPECT_EQ(json_strings(p.at("cc")), Strings{"carol@example.com"});
   EXPECT_EQ(p.at("subject").as_string(), "Re: Café order #1042");
   EXPECT_EQ(p.at("text").as_string(), "Thanks, that works for Thursday.\nBob");
@@ -369,12 +369,13 @@ TEST_F(InboundTest, MailgunMalformedBodiesAreInvalidInput) {
 }
 
 TEST_F(InboundTest, MailgunForgedReplyTokenGivesNoConversation) {
-  auto forged = replace_all(urlencoded_fixture("mailgun_reply.urlencoded"), "0f52674a05c6f69246b6",
-                            "0f52674a05c6f69246b7");
+  auto forged = replace_all(urlencoded_fixture("mailgun_reply.urlencoded"), "7bade6b7c3b2bc2feb74",
+                            "7bade6b7c3b2bc2feb75");
   auto mail = inbound.parse("mailgun", "application/x-www-form-urlencoded", forged);
   ASSERT_TRUE(mail) << mail.error().message;
   EXPECT_FALSE(mail->conversation_id);
-  EXPECT_EQ(mail->to, Strings{"reply+c42.0f52674a05c6f69246b7@in.acme.example"});
+  EXPECT_EQ(mail->reply_token_refused, "c42");
+  EXPECT_EQ(mail->to, Strings{"reply+c42.7bade6b7c3b2bc2feb75@in.acme.example"});
   // Everything else is still delivered.
   EXPECT_EQ(mail->text, "Thanks, that works for Thursday.\nBob");
 }
@@ -400,7 +401,7 @@ TEST_F(InboundTest, PostmarkReplyIsNormalised) {
   EXPECT_EQ(p.at("provider").as_string(), "postmark");
   EXPECT_EQ(p.at("from").as_string(), "dana.lee@example.org");
   EXPECT_EQ(p.at("from_name").as_string(), "Dana Lee");
-  EXPECT_EQ(json_strings(p.at("to")), Strings{reply_addr("c77")});
+  EXPECT_EQ(json_strings(p.at("to")), Strings{reply_addr("c77", "dana.lee@example.org")});
   EXPECT_EQ(json_strings(p.at("cc")), (Strings{"eve@example.org", "ops@example.org"}));
   EXPECT_EQ(p.at("subject").as_string(), "Re: Your demo booking — Tuesday?");
   EXPECT_EQ(p.at("text").as_string(), "Tuesday at 3pm works for us.\n\nDana");
@@ -493,7 +494,7 @@ TEST_F(InboundTest, PostmarkWithoutStrippedReplyStripsTextBodyAndDecodesSubject)
 
 TEST_F(InboundTest, PostmarkMailboxHashAloneThreadsTheReply) {
   // Sent to Postmark's own inbound address: only MailboxHash carries the token.
-  auto token = make_reply_token("c501", full_config().reply.secret);
+  auto token = make_reply_token("c501", "ann@example.com", full_config().reply.secret);
   auto body = R"({"From":"ann@example.com","To":"abc123+)" + token +
               R"(@inbound.postmarkapp.com","MailboxHash":")" + token +
               R"(","TextBody":"ok","Headers":[]})";
@@ -527,7 +528,8 @@ TEST_F(InboundTest, SendGridParsedReplyIsNormalised) {
   EXPECT_EQ(p.at("provider").as_string(), "sendgrid");
   EXPECT_EQ(p.at("from").as_string(), "frank@example.net");
   EXPECT_EQ(p.at("from_name").as_string(), "Frank Ortiz");
-  EXPECT_EQ(json_strings(p.at("to")), Strings{reply_addr("c88")});  // To + envelope.to, once
+  EXPECT_EQ(json_strings(p.at("to")),
+            Strings{reply_addr("c88", "frank@example.net")});  // To + envelope.to, once
   EXPECT_EQ(json_strings(p.at("cc")), Strings{"gregoire@example.net"});
   EXPECT_EQ(p.at("subject").as_string(), "Re: Überweisung erhalten?");  // from the raw header
   // The "On … wrote:" attribution is wrapped over two lines.
@@ -875,6 +877,51 @@ TEST(ToEvent, DedupeKeyUsesMessageIdOrAHash) {
 
   m.conversation_id = "c9";
   EXPECT_EQ(to_event(m, t).payload.at("conversation_id").as_string(), "c9");
+}
+
+}  // namespace
+}  // namespace steward::email
+
+namespace steward::email {
+namespace {
+
+// Issue 9 (1): Bob's reply token used by someone else is treated like an unknown sender's.
+TEST_F(InboundTest, ReplyTokenFromAnotherSenderIsRefused) {
+  auto as_sender = [&](std::string_view from, std::string_view sender) {
+    auto body = replace_all(urlencoded_fixture("mailgun_reply.urlencoded"),
+                            "Bob+Example+%3CBob%40Example.COM%3E", from);
+    return replace_all(body, "sender=bob%40example.com", "sender=" + std::string(sender));
+  };
+  auto stolen = as_sender("Mallory+%3Cmallory%40evil.example%3E", "mallory%40evil.example");
+  ASSERT_NE(stolen, urlencoded_fixture("mailgun_reply.urlencoded"));
+  auto mail = inbound.parse("mailgun", "application/x-www-form-urlencoded", stolen);
+  ASSERT_TRUE(mail) << mail.error().message;
+  EXPECT_EQ(mail->from, "mallory@evil.example");
+  EXPECT_FALSE(mail->conversation_id);
+  EXPECT_EQ(mail->reply_token_refused, "c42");
+  auto ev = to_event(*mail, at(kMailgunReplyTs));
+  EXPECT_FALSE(ev.payload.contains("conversation_id"));
+  EXPECT_EQ(ev.payload.at("reply_token_refused").as_string(), "c42");
+  // Bob writing from a tagged address of his own mailbox still threads.
+  auto tagged = as_sender("Bob+%3Cbob%2Bphone%40example.com%3E", "bob%2Bphone%40example.com");
+  mail = inbound.parse("mailgun", "application/x-www-form-urlencoded", tagged);
+  ASSERT_TRUE(mail) << mail.error().message;
+  ASSERT_TRUE(mail->conversation_id);
+  EXPECT_EQ(*mail->conversation_id, "c42");
+}
+
+// Issue 9 (5): every reply+ address is tried, not only the first.
+TEST_F(InboundTest, EveryReplyAddressIsTried) {
+  const auto& reply = full_config().reply;
+  const std::string body = R"({"From":"ann@example.com","To":")" +
+                           reply_address("c900", "zed@example.com", reply) + R"(","Cc":")" +
+                           reply_address("c901", "ann@example.com", reply) +
+                           R"(","TextBody":"reply all","Headers":[]})";
+  auto mail = inbound.parse("postmark", "application/json", body);
+  ASSERT_TRUE(mail) << mail.error().message;
+  ASSERT_TRUE(mail->conversation_id);
+  EXPECT_EQ(*mail->conversation_id, "c901");
+  EXPECT_TRUE(mail->reply_token_refused.empty());
 }
 
 }  // namespace

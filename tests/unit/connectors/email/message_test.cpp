@@ -374,13 +374,15 @@ TEST(EmailCompose, ConversationGetsASignedReplyToken) {
   auto p = parse_message(r->data);
   EXPECT_EQ(p.get("X-Steward-Conversation"), "c42");
   const std::string reply_to = p.get("Reply-To");
-  EXPECT_EQ(reply_to, reply_address("c42", ctx.reply));
+  // The token is made for the recipient: only their reply threads by it.
+  EXPECT_EQ(reply_to, reply_address("c42", "lead@client.example", ctx.reply));
   ASSERT_EQ(reply_to.rfind("reply+", 0), 0u) << reply_to;
-  auto token = find_reply_token({reply_to}, ctx.reply);
-  ASSERT_TRUE(token.has_value());
-  auto id = verify_reply_token(*token, ctx.reply.secret);
+  auto tokens = find_reply_tokens({reply_to}, ctx.reply);
+  ASSERT_EQ(tokens.size(), 1u);
+  auto id = verify_reply_token(tokens[0], "lead@client.example", ctx.reply.secret);
   ASSERT_TRUE(id.has_value()) << id.error().message;
   EXPECT_EQ(*id, "c42");
+  EXPECT_FALSE(verify_reply_token(tokens[0], "someone@else.example", ctx.reply.secret));
 
   // Without reply tokens configured the reply_to field is used.
   r = compose_email(f, context());

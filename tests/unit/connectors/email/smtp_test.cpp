@@ -203,7 +203,7 @@ TEST_F(SmtpSubmission, ExecutorDeliversAComposedMessage) {
   EXPECT_EQ(str(p, "messageId"), "<ob_77@acme.example>");
   EXPECT_EQ(str(p, "inReplyTo"), "<parent@client.example>");
   EXPECT_EQ(p.at("references"), (bj::array{"<root@client.example>", "<parent@client.example>"}));
-  EXPECT_EQ(str(p, "replyTo"), reply_address("c42", compose.reply));
+  EXPECT_EQ(str(p, "replyTo"), reply_address("c42", "ada@client.example", compose.reply));
   const auto& h = p.at("headers");
   EXPECT_EQ(str(h, "auto-submitted"), "auto-generated");
   EXPECT_EQ(str(h, "x-steward-action"), "ob_77");

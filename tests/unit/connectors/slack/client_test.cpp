@@ -30,6 +30,7 @@ class SlackClientTest : public ::testing::Test {
     o.api_base = fake_.api_base();
     o.bot_token = Secret(std::string(kToken));
     o.timeout = timeout;
+    o.response_url_base = fake_.response_url_base();
     return o;
   }
 
@@ -248,7 +249,38 @@ TEST_F(SlackClientTest, RespondFaultsMapLikeTheWebApi) {
   EXPECT_EQ(*limited.error().retry_after, 5s);
   auto bad = client.respond("ftp://example.com/x", boost::json::object{{"text", "x"}});
   ASSERT_FALSE(bad.has_value());
-  EXPECT_EQ(bad.error().code, Errc::kInvalidInput);
+  EXPECT_EQ(bad.error().code, Errc::kPermanent);
+}
+
+// Issue 9 (5): a response_url from a payload is only ever posted to Slack's hooks host.
+TEST_F(SlackClientTest, RespondRefusesUrlsOutsideTheHooksBase) {
+  WebClient client(options(), clock_);
+  const auto before = fake_.calls("response").size();
+  const std::string base = fake_.response_url_base();
+  for (const std::string& url : std::vector<std::string>{
+           "http://127.0.0.1:1/response/x", base.substr(0, base.size() - 1), base,
+           "http://attacker.example/response/x", base.substr(0, base.size() - 1) + ".evil/x"}) {
+    auto r = client.respond(url, boost::json::object{{"text", "x"}});
+    ASSERT_FALSE(r.has_value()) << url;
+    EXPECT_EQ(r.error().code, Errc::kPermanent) << url;
+    EXPECT_EQ(r.error().message.find("/x"), std::string::npos)
+        << "URL leaked: " << r.error().message;
+  }
+  EXPECT_EQ(fake_.calls("response").size(), before);
+  // The default base is Slack's own host.
+  EXPECT_EQ(ClientOptions{}.response_url_base, "https://hooks.slack.com/");
+}
+
+TEST_F(SlackClientTest, PostEphemeralReachesOnePerson) {
+  WebClient client(options(), clock_);
+  ASSERT_TRUE(client.post_ephemeral("C1", "U0SAM", "only you"));
+  auto calls = fake_.calls("chat.postEphemeral");
+  ASSERT_EQ(calls.size(), 1u);
+  EXPECT_EQ(json::string_or(calls[0].body.get_object(), "user"), "U0SAM");
+  EXPECT_EQ(json::string_or(calls[0].body.get_object(), "text"), "only you");
+  auto unknown = client.post_ephemeral("C_NOPE", "U0SAM", "x");
+  ASSERT_FALSE(unknown);
+  EXPECT_EQ(unknown.error().code, Errc::kPermanent);
 }
 
 TEST(SlackClient, ConnectionRefusedIsUnavailable) {

@@ -20,6 +20,7 @@ class SlackExecutorTest : public ::testing::Test {
   ClientOptions make_options() {
     ClientOptions o;
     o.api_base = fake_.api_base();
+    o.response_url_base = fake_.response_url_base();
     o.bot_token = Secret("xoxb-test-token");
     o.timeout = 2000ms;
     o.channel_interval = 0ms;  // pacing has its own tests
@@ -73,6 +74,17 @@ TEST_F(SlackExecutorTest, SlackUpdateEditsMessage) {
   ASSERT_TRUE(r.has_value()) << r.error().message;
   EXPECT_EQ(json::string_or(r->detail, "ts"), ts);
   EXPECT_EQ(fake_.calls("chat.update").size(), 1u);
+}
+
+TEST_F(SlackExecutorTest, SlackEphemeralPostsToOnePerson) {
+  auto r = run("slack.ephemeral", R"({"channel":"C1","user":"U0SAM","text":"not you"})");
+  ASSERT_TRUE(r.has_value()) << r.error().message;
+  auto calls = fake_.calls("chat.postEphemeral");
+  ASSERT_EQ(calls.size(), 1u);
+  EXPECT_EQ(json::string_or(calls[0].body.get_object(), "user"), "U0SAM");
+  auto missing = run("slack.ephemeral", R"({"channel":"C1","text":"x"})");
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().code, Errc::kInvalidInput);
 }
 
 TEST_F(SlackExecutorTest, SlackRespondSetsTypeAndReplaceExplicitly) {

@@ -12,7 +12,7 @@ namespace {
 
 using test::fixture;
 
-const BotIdentity kSelf{"B0BOT111", "U0LAN0Z89"};
+const BotIdentity kSelf{"B0BOT111", "U0LAN0Z89", "", ""};
 
 std::string str(const boost::json::object& o, std::string_view key) {
   return json::string_or(o, key, "<absent>");
@@ -87,9 +87,10 @@ TEST(SlackParseEvents, OwnMessagesAreIgnored) {
   EXPECT_FALSE(r->event.has_value());
   EXPECT_EQ(r->ignored_reason, "own message");
   // Matching on the bot id alone or the bot user alone is enough.
-  EXPECT_FALSE(parse_events(fixture("message_from_self.json"), BotIdentity{"B0BOT111", ""})->event);
   EXPECT_FALSE(
-      parse_events(fixture("message_from_self.json"), BotIdentity{"", "U0LAN0Z89"})->event);
+      parse_events(fixture("message_from_self.json"), BotIdentity{"B0BOT111", "", "", ""})->event);
+  EXPECT_FALSE(
+      parse_events(fixture("message_from_self.json"), BotIdentity{"", "U0LAN0Z89", "", ""})->event);
 }
 
 TEST(SlackParseEvents, BotMessagesAreIgnored) {
@@ -98,7 +99,8 @@ TEST(SlackParseEvents, BotMessagesAreIgnored) {
   EXPECT_FALSE(r->event.has_value());
   EXPECT_EQ(r->ignored_reason, "bot_message");
   // Another app posting with a bot token (no subtype, a foreign bot_id) is ignored too.
-  auto other = parse_events(fixture("message_from_self.json"), BotIdentity{"B_OTHER", "U_OTHER"});
+  auto other =
+      parse_events(fixture("message_from_self.json"), BotIdentity{"B_OTHER", "U_OTHER", "", ""});
   ASSERT_TRUE(other.has_value());
   EXPECT_FALSE(other->event.has_value());
   EXPECT_EQ(other->ignored_reason, "message from another bot");
@@ -152,7 +154,7 @@ TEST(SlackParseText, UnescapeAndStrip) {
 }
 
 TEST(SlackParseCommand, SlashCommandBecomesEvent) {
-  auto r = parse_command(fixture("slash_command.txt"));
+  auto r = parse_command(fixture("slash_command.txt"), kSelf);
   ASSERT_TRUE(r.has_value()) << r.error().message;
   EXPECT_FALSE(r->ssl_check);
   ASSERT_TRUE(r->event.has_value());
@@ -173,33 +175,33 @@ TEST(SlackParseCommand, SlashCommandBecomesEvent) {
 
 TEST(SlackParseCommand, WithoutTriggerIdFallsBackToBodyHash) {
   std::string body = "command=%2Fsteward&user_id=U1&text=help";
-  auto r = parse_command(body);
+  auto r = parse_command(body, kSelf);
   ASSERT_TRUE(r && r->event);
   EXPECT_EQ(r->event->dedupe_key, "slack:cmd:" + connectors::to_hex(connectors::sha256(body)));
 }
 
 TEST(SlackParseCommand, SslCheckDispatchesNothing) {
-  auto r = parse_command(fixture("ssl_check.txt"));
+  auto r = parse_command(fixture("ssl_check.txt"), kSelf);
   ASSERT_TRUE(r.has_value()) << r.error().message;
   EXPECT_TRUE(r->ssl_check);
   EXPECT_FALSE(r->event.has_value());
 }
 
 TEST(SlackParseCommand, MissingFieldsAndBadEncodingAreInvalid) {
-  auto r = parse_command(fixture("slash_command_missing_fields.txt"));
+  auto r = parse_command(fixture("slash_command_missing_fields.txt"), kSelf);
   ASSERT_FALSE(r.has_value());
   EXPECT_EQ(r.error().code, Errc::kInvalidInput);
   EXPECT_NE(r.error().message.find("command"), std::string::npos);
-  auto no_user = parse_command("command=%2Fsteward&text=x");
+  auto no_user = parse_command("command=%2Fsteward&text=x", kSelf);
   ASSERT_FALSE(no_user.has_value());
   EXPECT_NE(no_user.error().message.find("user_id"), std::string::npos);
-  auto bad = parse_command("command=%2&user_id=U1");
+  auto bad = parse_command("command=%2&user_id=U1", kSelf);
   ASSERT_FALSE(bad.has_value());
   EXPECT_EQ(bad.error().code, Errc::kInvalidInput);
 }
 
 TEST(SlackParseInteraction, ApproveClickBecomesApprovalClick) {
-  auto r = parse_interaction(fixture("block_actions_approve.txt"));
+  auto r = parse_interaction(fixture("block_actions_approve.txt"), kSelf);
   ASSERT_TRUE(r.has_value()) << r.error().message;
   ASSERT_TRUE(r->event.has_value()) << r->ignored_reason;
   const Event& ev = *r->event;
@@ -218,7 +220,7 @@ TEST(SlackParseInteraction, ApproveClickBecomesApprovalClick) {
 }
 
 TEST(SlackParseInteraction, RejectClick) {
-  auto r = parse_interaction(fixture("block_actions_reject.txt"));
+  auto r = parse_interaction(fixture("block_actions_reject.txt"), kSelf);
   ASSERT_TRUE(r && r->event);
   EXPECT_EQ(r->event->kind, "approval.click");
   EXPECT_EQ(str(r->event->payload, "decision"), "reject");
@@ -226,7 +228,7 @@ TEST(SlackParseInteraction, RejectClick) {
 }
 
 TEST(SlackParseInteraction, OtherActionsBecomeGenericInteractions) {
-  auto r = parse_interaction(fixture("block_actions_other.txt"));
+  auto r = parse_interaction(fixture("block_actions_other.txt"), kSelf);
   ASSERT_TRUE(r && r->event);
   EXPECT_EQ(r->event->kind, "slack.interaction");
   EXPECT_EQ(str(r->event->payload, "type"), "block_actions");
@@ -235,7 +237,7 @@ TEST(SlackParseInteraction, OtherActionsBecomeGenericInteractions) {
   EXPECT_EQ(str(r->event->payload, "trigger_id"), "111.222.abc");
   EXPECT_EQ(r->event->dedupe_key, "slack:action:W111:1700000070.000002");
 
-  auto view = parse_interaction(fixture("view_submission.txt"));
+  auto view = parse_interaction(fixture("view_submission.txt"), kSelf);
   ASSERT_TRUE(view && view->event);
   EXPECT_EQ(view->event->kind, "slack.interaction");
   EXPECT_EQ(str(view->event->payload, "type"), "view_submission");
@@ -246,11 +248,13 @@ TEST(SlackParseInteraction, OtherActionsBecomeGenericInteractions) {
 
 TEST(SlackParseInteraction, SuggestionsAndUnknownTypesAreIgnored) {
   auto r = parse_interaction(
-      "payload=" + connectors::url_encode(R"({"type":"block_suggestion","user":{"id":"U1"}})"));
+      "payload=" + connectors::url_encode(R"({"type":"block_suggestion","user":{"id":"U1"}})"),
+      kSelf);
   ASSERT_TRUE(r.has_value()) << r.error().message;
   EXPECT_FALSE(r->event.has_value());
   EXPECT_FALSE(r->ignored_reason.empty());
-  auto unknown = parse_interaction("payload=" + connectors::url_encode(R"({"type":"mystery"})"));
+  auto unknown =
+      parse_interaction("payload=" + connectors::url_encode(R"({"type":"mystery"})"), kSelf);
   ASSERT_TRUE(unknown.has_value());
   EXPECT_FALSE(unknown->event.has_value());
   EXPECT_NE(unknown->ignored_reason.find("mystery"), std::string::npos);
@@ -278,12 +282,52 @@ TEST(SlackParseInteraction, MalformedPayloadsAreInvalidInput) {
        "value"},
   };
   for (const auto& c : cases) {
-    auto r = parse_interaction(c.body);
+    auto r = parse_interaction(c.body, kSelf);
     ASSERT_FALSE(r.has_value()) << c.body;
     EXPECT_EQ(r.error().code, Errc::kInvalidInput) << c.body;
     EXPECT_NE(r.error().message.find(c.reason), std::string::npos)
         << c.body << " -> " << r.error().message;
   }
+}
+
+// Issue 9 (5): a request signed with our secret still has to come from our workspace and app.
+TEST(SlackParseOrigin, ForeignWorkspaceOrAppIsForbidden) {
+  const BotIdentity ours{"B0BOT111", "U0LAN0Z89", "T111", "A111"};
+  // The fixtures come from team T111, app A111.
+  ASSERT_TRUE(parse_interaction(fixture("block_actions_approve.txt"), ours).has_value());
+  const BotIdentity other_team{"B0BOT111", "U0LAN0Z89", "T999", ""};
+  auto r = parse_interaction(fixture("block_actions_approve.txt"), other_team);
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().code, Errc::kForbidden);
+  EXPECT_NE(r.error().message.find("T111"), std::string::npos) << r.error().message;
+  const BotIdentity other_app{"B0BOT111", "U0LAN0Z89", "T111", "A999"};
+  auto a = parse_interaction(fixture("block_actions_approve.txt"), other_app);
+  ASSERT_FALSE(a.has_value());
+  EXPECT_EQ(a.error().code, Errc::kForbidden);
+
+  // Slash commands carry team_id (and api_app_id) as form fields.
+  const BotIdentity cmd_team{"B0BOT111", "U0LAN0Z89", "T1DC2JH3J", ""};
+  EXPECT_TRUE(parse_command(fixture("slash_command.txt"), cmd_team).has_value());
+  auto c = parse_command(fixture("slash_command.txt"), other_team);
+  ASSERT_FALSE(c.has_value());
+  EXPECT_EQ(c.error().code, Errc::kForbidden);
+  // A missing team is not ours either.
+  auto none = parse_command("command=%2Fsteward&user_id=U1&text=x", cmd_team);
+  ASSERT_FALSE(none.has_value());
+  EXPECT_EQ(none.error().code, Errc::kForbidden);
+
+  // Events API envelopes: team_id and api_app_id at the top.
+  const std::string body =
+      R"({"token":"x","team_id":"T222","api_app_id":"A222","type":"event_callback",)"
+      R"("event_id":"Ev1","event":{"type":"app_mention","user":"U1","text":"hi",)"
+      R"("ts":"1.2","channel":"C1"}})";
+  EXPECT_TRUE(parse_events(body, BotIdentity{"B1", "U0", "T222", "A222"}).has_value());
+  auto e = parse_events(body, BotIdentity{"B1", "U0", "T111", ""});
+  ASSERT_FALSE(e.has_value());
+  EXPECT_EQ(e.error().code, Errc::kForbidden);
+  // url_verification carries no team and is still answered.
+  EXPECT_TRUE(parse_events(fixture("url_verification.json"), BotIdentity{"B1", "U0", "T111", ""})
+                  ->challenge.has_value());
 }
 
 }  // namespace
