@@ -168,8 +168,6 @@ Expected<EventsInbound> parse_events(std::string_view raw_body, const BotIdentit
 
   std::string event_id = json::string_or(env, "event_id");
   std::string team_id = json::string_or(env, "team_id");
-  if (auto o = check_origin(self, team_id, json::string_or(env, "api_app_id"), "event"); !o)
-    return Unexpected(o.error());
   std::string user = json::string_or(*ev, "user");
   std::string bot_id = json::string_or(*ev, "bot_id");
   std::string subtype = json::string_or(*ev, "subtype");
@@ -202,6 +200,9 @@ Expected<EventsInbound> parse_events(std::string_view raw_body, const BotIdentit
     dedupe = "slack:event:" + event_id;
   else
     return fail(Errc::kInvalidInput, "event_callback without event_id");
+  // Checked once the delivery is known to be well-formed, so malformed input stays a 400.
+  if (auto o = check_origin(self, team_id, json::string_or(env, "api_app_id"), "event"); !o)
+    return Unexpected(o.error());
 
   boost::json::object payload;
   payload["event_id"] = event_id;
@@ -241,8 +242,6 @@ Expected<CommandInbound> parse_command(std::string_view raw_body, const BotIdent
   std::string user_id = field("user_id");
   if (command.empty()) return fail(Errc::kInvalidInput, "slash command without 'command'");
   if (user_id.empty()) return fail(Errc::kInvalidInput, "slash command without 'user_id'");
-  if (auto o = check_origin(self, field("team_id"), field("api_app_id"), "slash command"); !o)
-    return Unexpected(o.error());
 
   boost::json::object payload;
   for (std::string_view key : {"command", "text", "user_id", "user_name", "channel_id", "team_id",
@@ -253,6 +252,8 @@ Expected<CommandInbound> parse_command(std::string_view raw_body, const BotIdent
                   "slash command field '" + std::string(key) + "' is not valid UTF-8");
     payload[key] = std::move(value);
   }
+  if (auto o = check_origin(self, field("team_id"), field("api_app_id"), "slash command"); !o)
+    return Unexpected(o.error());
   std::string trigger = field("trigger_id");
   std::string dedupe = "slack:cmd:" + (trigger.empty() ? body_hash(raw_body) : trigger);
   in.event = make_event("slack.command", std::move(dedupe), user_id, std::move(payload));
@@ -274,8 +275,8 @@ Expected<InteractionInbound> parse_interaction(std::string_view raw_body, const 
 
   std::string team = json::string_or(p, "team_id");
   if (const auto* t = json::get_object(p, "team")) team = json::string_or(*t, "id", team);
-  if (auto o = check_origin(self, team, json::string_or(p, "api_app_id"), "interaction"); !o)
-    return Unexpected(o.error());
+  // Checked once the payload is known to be well-formed, so malformed input stays a 400.
+  auto origin = check_origin(self, team, json::string_or(p, "api_app_id"), "interaction");
 
   InteractionInbound in;
   if (*type == "block_suggestion") {
@@ -328,6 +329,7 @@ Expected<InteractionInbound> parse_interaction(std::string_view raw_body, const 
       payload["message_ts"] = message_ts;
       payload["response_url"] = response_url;
       payload["action_ts"] = action_ts;
+      if (!origin) return Unexpected(origin.error());
       in.event = make_event("approval.click", std::move(dedupe), user_id, std::move(payload));
       return in;
     }
@@ -344,6 +346,7 @@ Expected<InteractionInbound> parse_interaction(std::string_view raw_body, const 
     payload["response_url"] = response_url;
     payload["trigger_id"] = trigger_id;
     payload["action_ts"] = action_ts;
+    if (!origin) return Unexpected(origin.error());
     in.event = make_event("slack.interaction", std::move(dedupe), user_id, std::move(payload));
     return in;
   }
@@ -371,6 +374,7 @@ Expected<InteractionInbound> parse_interaction(std::string_view raw_body, const 
   payload["response_url"] = response_url;
   payload["trigger_id"] = trigger_id;
   payload["action_ts"] = json::string_or(p, "action_ts");
+  if (!origin) return Unexpected(origin.error());
   in.event = make_event("slack.interaction", "slack:interaction:" + *type + ":" + unique, user_id,
                         std::move(payload));
   return in;

@@ -348,6 +348,152 @@ TEST_F(MailFlow, CustomerEmailIsTriagedEscalatedAnsweredAndTheReplyThreads) {
   EXPECT_EQ(last_rc_, 0) << verify;
 }
 
+// Issue 9 (1): knowing a Message-ID of Alice's thread, or holding Alice's reply address, does
+// not put Mallory in Alice's conversation; each gets a conversation of their own, linked for a
+// human, and every reply goes only to the person who wrote.
+TEST_F(MailFlow, AMessageIdOrAStolenReplyTokenDoesNotJoinSomeoneElsesConversation) {
+  auto from = [](boost::json::object mail, const std::string& address) {
+    mail["From"] = address;
+    mail["FromFull"] = {{"Email", address}, {"Name", ""}, {"MailboxHash", ""}};
+    return mail;
+  };
+  auto alice_mail =
+      from(postmark_mail("alice-1@cust.example", "Order 12 is late", "Where is my order 12?"),
+           "alice@cust.example");
+  ASSERT_EQ(postmark(alice_mail)->status, 200);
+  ASSERT_TRUE(eventually([&] { return sql("SELECT COUNT(*) FROM conversations") == "1"; }));
+  const std::string alice_conv = sql("SELECT id FROM conversations");
+
+  // Mallory cites Alice's Message-ID in In-Reply-To and References.
+  auto mallory_mail =
+      from(postmark_mail("mal-1@evil.example", "Re: Order 12 is late", "Send it to me instead."),
+           "mallory@evil.example");
+  mallory_mail["Headers"].as_array().push_back(
+      {{"Name", "In-Reply-To"}, {"Value", "<alice-1@cust.example>"}});
+  mallory_mail["Headers"].as_array().push_back(
+      {{"Name", "References"}, {"Value", "<alice-1@cust.example>"}});
+  ASSERT_EQ(postmark(mallory_mail)->status, 200);
+  ASSERT_TRUE(eventually([&] { return sql("SELECT COUNT(*) FROM conversations") == "2"; }))
+      << log();
+  const std::string mallory_conv =
+      sql("SELECT id FROM conversations WHERE customer = 'mallory@evil.example'");
+  ASSERT_EQ(mallory_conv.rfind("cv_", 0), 0u) << mallory_conv;
+  EXPECT_NE(mallory_conv, alice_conv);
+  EXPECT_EQ(sql("SELECT linked_to FROM conversations WHERE id = '" + mallory_conv + "'"),
+            alice_conv);
+  EXPECT_EQ(sql("SELECT messages FROM conversations WHERE id = '" + alice_conv + "'"), "1");
+  EXPECT_NE(cli("tickets").find("split from `" + alice_conv + "`"), std::string::npos)
+      << cli("tickets");
+
+  // Both drafts wait; each goes to its own writer, in its own conversation.
+  auto draft_for = [&](const std::string& conv) {
+    std::string id;
+    eventually([&] {
+      id =
+          sql("SELECT a.id FROM approvals a JOIN actions x ON x.id = a.action_id WHERE "
+              "a.status = 'pending' AND x.conversation_id = '" +
+              conv + "'");
+      return id.rfind("apr_", 0) == 0;
+    });
+    return id;
+  };
+  const std::string alice_apr = draft_for(alice_conv);
+  const std::string mallory_apr = draft_for(mallory_conv);
+  ASSERT_EQ(alice_apr.rfind("apr_", 0), 0u) << log();
+  ASSERT_EQ(mallory_apr.rfind("apr_", 0), 0u) << log();
+  EXPECT_EQ(sql("SELECT json_extract(fields, '$.to') FROM actions WHERE conversation_id = '" +
+                mallory_conv + "' AND kind = 'email.send'")
+                .find("alice"),
+            std::string::npos);
+  cli("approvals approve " + alice_apr + " --as U_SUE");
+  ASSERT_EQ(last_rc_, 0);
+  cli("approvals approve " + mallory_apr + " --as U_SUE");
+  ASSERT_EQ(last_rc_, 0);
+  ASSERT_TRUE(eventually([&] { return smtp_->messages().size() == 2; })) << log();
+  std::string alice_token, mallory_token;
+  for (const auto& m : smtp_->messages()) {
+    std::string to = std::string(m.at("to").at(0).as_string());
+    std::string reply_to = jstr(m.at("parsed"), "replyTo");
+    auto addr = reply_to.substr(reply_to.find("reply+"));
+    if (auto gt = addr.find('>'); gt != std::string::npos) addr.resize(gt);
+    (to == "alice@cust.example" ? alice_token : mallory_token) = addr;
+    EXPECT_TRUE(to == "alice@cust.example" || to == "mallory@evil.example") << to;
+  }
+  ASSERT_NE(alice_token.find(alice_conv), std::string::npos) << alice_token;
+  ASSERT_NE(mallory_token.find(mallory_conv), std::string::npos) << mallory_token;
+
+  // Mallory got hold of Alice's reply address (a forward): writing to it from her own mailbox
+  // is treated like an unknown sender — a new conversation, linked, nothing filed in Alice's.
+  auto stolen = mailgun({{"recipient", alice_token},
+                         {"sender", "mallory@evil.example"},
+                         {"from", "mallory@evil.example"},
+                         {"To", alice_token},
+                         {"subject", "Re: Order 12"},
+                         {"body-plain", "Change the address please"},
+                         {"Message-Id", "<mal-2@evil.example>"}});
+  ASSERT_TRUE(stolen);
+  ASSERT_EQ(stolen->status, 200) << stolen->body;
+  ASSERT_TRUE(eventually([&] { return sql("SELECT COUNT(*) FROM conversations") == "3"; }))
+      << log();
+  EXPECT_EQ(sql("SELECT messages FROM conversations WHERE id = '" + alice_conv + "'"), "1");
+  EXPECT_EQ(sql("SELECT COUNT(*) FROM conversations WHERE linked_to = '" + alice_conv + "'"), "2");
+
+  // Alice's own reply to her address threads by token.
+  auto alice_reply = mailgun({{"recipient", alice_token},
+                              {"sender", "alice@cust.example"},
+                              {"from", "Alice <Alice@Cust.Example>"},
+                              {"To", alice_token},
+                              {"subject", "Re: Order 12"},
+                              {"body-plain", "Thanks!"},
+                              {"Message-Id", "<alice-2@cust.example>"}});
+  ASSERT_EQ(alice_reply->status, 200);
+  ASSERT_TRUE(eventually([&] {
+    return sql("SELECT messages FROM conversations WHERE id = '" + alice_conv + "'") == "2";
+  })) << log();
+
+  // Revoked: Alice's address no longer writes into the conversation, by token or by thread.
+  auto revoke = cli("tickets revoke " + alice_conv + " --address alice@cust.example --as U_SUE");
+  ASSERT_EQ(last_rc_, 0) << revoke;
+  auto after = mailgun({{"recipient", alice_token},
+                        {"sender", "alice@cust.example"},
+                        {"from", "alice@cust.example"},
+                        {"To", alice_token},
+                        {"In-Reply-To", "<alice-1@cust.example>"},
+                        {"subject", "Re: Order 12"},
+                        {"body-plain", "One more thing"},
+                        {"Message-Id", "<alice-3@cust.example>"}});
+  ASSERT_EQ(after->status, 200);
+  ASSERT_TRUE(eventually([&] { return sql("SELECT COUNT(*) FROM conversations") == "4"; }))
+      << log();
+  EXPECT_EQ(sql("SELECT messages FROM conversations WHERE id = '" + alice_conv + "'"), "2");
+  EXPECT_NE(sql("SELECT link_reason FROM conversations WHERE linked_to = '" + alice_conv +
+                "' AND customer = 'alice@cust.example'")
+                .find("revoked"),
+            std::string::npos);
+
+  ASSERT_EQ(child_->stop(SIGTERM), 0) << log();
+  auto verify = cli("audit verify");
+  EXPECT_EQ(last_rc_, 0) << verify;
+  EXPECT_EQ(sql("SELECT COUNT(*) FROM audit WHERE kind = 'reply.revoked' AND actor = 'U_SUE'"),
+            "1");
+}
+
+// Issue 9 (4): a support mail from sue+tix@… is Sue's own; she may not approve the reply to it.
+TEST_F(MailFlow, SupportPersonCannotApproveTheReplyToHerOwnAliasedMail) {
+  auto mail = postmark_mail("sue-1@acme.example", "Printer broken", "The printer is broken.");
+  mail["From"] = "Sue+Tix@Acme.Example";
+  mail["FromFull"] = {{"Email", "Sue+Tix@Acme.Example"}, {"Name", "Sue"}, {"MailboxHash", ""}};
+  ASSERT_EQ(postmark(mail)->status, 200);
+  std::string approval = pending_reply_approval();
+  ASSERT_FALSE(approval.empty()) << log();
+  auto own = cli("approvals approve " + approval + " --as U_SUE");
+  EXPECT_NE(last_rc_, 0) << own;
+  EXPECT_NE(own.find("four-eyes"), std::string::npos) << own;
+  EXPECT_EQ(sql("SELECT status FROM approvals WHERE id = '" + approval + "'"), "pending");
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_TRUE(smtp_->messages().empty());
+}
+
 TEST_F(MailFlow, AutoRepliesAreRecordedButNeverAnswered) {
   auto r =
       postmark(postmark_mail("ooo-1@customer.example", "Out of office", "I am away until Monday.",

@@ -60,6 +60,8 @@ signing_secret = ")" << kSigning
                            << R"("
 api_base = ")" << slack_->api_base()
                            << R"("
+response_url_base = ")" << slack_->response_url_base()
+                           << R"("
 approvals_channel = "C_APPROVALS"
 sales_channel = "C_SALES"
 [email]
@@ -75,6 +77,11 @@ name = "Sam Sales"
 slack_id = "U_SAM"
 email = "sam@acme.example"
 roles = ["sales"]
+[[people]]
+name = "Gail Director"
+slack_id = "U_GAIL"
+email = "Gail@Gmail.Example"
+roles = ["director"]
 [forms.website]
 format = "json"
 secret = ")" << kFormSecret << R"("
@@ -299,6 +306,96 @@ TEST_F(Steward, RepeatedFormDeliveryRunsOnce) {
   EXPECT_EQ(posts_to("C_SALES").size(), 1u);
 }
 
+// Issue 9 (4): a lead sent as gail+x@… is Gail's own request, whatever the case or tag.
+TEST_F(Steward, FourEyesHoldsForASubAddressedRequester) {
+  const std::string lead =
+      R"({"event_id":"lead-gail","name":"Gail","email":"GAIL+x@gmail.example","company":"Big Co",)"
+      R"("employees":900,"budget":90000,"message":"Need a quote for 300 seats asap, pricing please"})";
+  ASSERT_EQ(post_form(lead)->status, 200);
+  ASSERT_TRUE(eventually([&] { return !posts_to("C_APPROVALS").empty(); }))
+      << steward::testing::slurp(dir_.path() / "steward.log");
+  std::string approval_id =
+      find_button_value(posts_to("C_APPROVALS").front().body, "approval.approve");
+  ASSERT_FALSE(approval_id.empty());
+
+  auto own = click("U_GAIL", approval_id, "approval.approve", "", "gail-1", "1700000011.1");
+  ASSERT_TRUE(own);
+  EXPECT_EQ(own->status, 200);
+  ASSERT_TRUE(eventually([&] { return !slack_->calls("response").empty(); }));
+  EXPECT_NE(str(slack_->calls("response").front().body, "text").find("four-eyes"),
+            std::string::npos)
+      << slack_->calls("response").front().raw_body;
+  auto cli_own =
+      cli("approvals approve " + approval_id + " --as U_GAIL --config " + config_.string());
+  EXPECT_NE(last_rc_, 0) << cli_own;
+  EXPECT_NE(cli_own.find("four-eyes"), std::string::npos) << cli_own;
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_EQ(count_files(dir_.path() / "mail/new"), 0u);
+
+  // Another director decides it.
+  auto other =
+      cli("approvals approve " + approval_id + " --as U_DANA --config " + config_.string());
+  EXPECT_EQ(last_rc_, 0) << other;
+  ASSERT_TRUE(eventually([&] { return count_files(dir_.path() / "mail/new") == 1; }));
+}
+
+// Issue 9 (5): a signed request from another workspace or app is refused; a response_url
+// outside Slack's hooks host is never called (the refusal goes by chat.postEphemeral).
+TEST_F(Steward, SlackIdentityAndResponseUrlsAreChecked) {
+  ASSERT_EQ(post_form(kHotLead)->status, 200);
+  ASSERT_TRUE(eventually([&] { return !posts_to("C_APPROVALS").empty(); }));
+  std::string approval_id =
+      find_button_value(posts_to("C_APPROVALS").front().body, "approval.approve");
+  ASSERT_FALSE(approval_id.empty());
+
+  boost::json::object payload{
+      {"type", "block_actions"},
+      {"user", {{"id", "U_DANA"}, {"username", "dana"}, {"team_id", "T0EVIL"}}},
+      {"api_app_id", "A0OTHER"},
+      {"container", {{"type", "message"}, {"message_ts", "1.1"}, {"channel_id", "C_APPROVALS"}}},
+      {"team", {{"id", "T0EVIL"}, {"domain", "evil"}}},
+      {"channel", {{"id", "C_APPROVALS"}}},
+      {"response_url", slack_->response_url("evil")},
+      {"actions",
+       {{{"type", "button"},
+         {"action_id", "approval.approve"},
+         {"value", approval_id},
+         {"action_ts", "1700000020.1"}}}}};
+  auto foreign = post_slack("/slack/interactivity",
+                            "payload=" + connectors::url_encode(boost::json::serialize(payload)),
+                            "application/x-www-form-urlencoded");
+  ASSERT_TRUE(foreign);
+  EXPECT_EQ(foreign->status, 403) << foreign->body;
+  EXPECT_NE(foreign->body.find("T0EVIL"), std::string::npos) << foreign->body;
+  auto foreign_cmd = post_slack("/slack/commands",
+                                "token=x&team_id=T0EVIL&user_id=U_DANA&command=%2Fsteward"
+                                "&text=approvals&channel_id=C1&trigger_id=t-evil",
+                                "application/x-www-form-urlencoded");
+  ASSERT_TRUE(foreign_cmd);
+  EXPECT_EQ(foreign_cmd->status, 403);
+  EXPECT_EQ(foreign_cmd->body.find("jane@northwind.example"), std::string::npos);
+
+  // From our workspace, a refused click whose response_url points elsewhere.
+  payload["team"] = {{"id", "T0FAKE"}, {"domain", "acme"}};
+  payload["user"] = {{"id", "U_SAM"}, {"username", "sam"}, {"team_id", "T0FAKE"}};
+  payload["response_url"] = "http://127.0.0.1:1/steal";
+  payload["actions"].as_array()[0].as_object()["action_ts"] = "1700000021.1";
+  auto sam = post_slack("/slack/interactivity",
+                        "payload=" + connectors::url_encode(boost::json::serialize(payload)),
+                        "application/x-www-form-urlencoded");
+  ASSERT_TRUE(sam);
+  EXPECT_EQ(sam->status, 200);
+  ASSERT_TRUE(eventually([&] { return !slack_->calls("chat.postEphemeral").empty(); }))
+      << steward::testing::slurp(dir_.path() / "steward.log");
+  auto eph = slack_->calls("chat.postEphemeral").front();
+  EXPECT_EQ(str(eph.body, "user"), "U_SAM");
+  EXPECT_EQ(str(eph.body, "channel"), "C_APPROVALS");
+  EXPECT_NE(str(eph.body, "text").find("not allowed"), std::string::npos);
+  EXPECT_TRUE(slack_->calls("response").empty());
+  auto status = cli("approvals list --config " + config_.string());
+  EXPECT_NE(status.find("pending"), std::string::npos) << status;
+}
+
 TEST_F(Steward, ForgedAndStaleRequestsAreRejected) {
   // Form: wrong signature, unknown form, malformed body.
   httplib::Headers bad{{"X-Steward-Signature", "sha256=AAAA"}};
@@ -353,11 +450,21 @@ TEST_F(Steward, SlackUrlVerificationCommandsAndRetries) {
   ASSERT_EQ(post_form(kHotLead)->status, 200);
   ASSERT_TRUE(eventually([&] { return !posts_to("C_APPROVALS").empty(); }));
   auto list = post_slack("/slack/commands",
-                         "token=x&team_id=T0FAKE&user_id=U_SAM&command=%2Fsteward&text=approvals"
+                         "token=x&team_id=T0FAKE&user_id=U_DANA&command=%2Fsteward&text=approvals"
                          "&channel_id=C1&response_url=x&trigger_id=t-approvals",
                          "application/x-www-form-urlencoded");
   ASSERT_TRUE(list);
   EXPECT_NE(list->body.find("1 approval(s) waiting"), std::string::npos) << list->body;
+  // A salesperson may not decide the follow-up and did not cause it: the customer's address
+  // and the draft are not theirs to see (issue 9 (5)).
+  auto sam_list = post_slack("/slack/commands",
+                             "token=x&team_id=T0FAKE&user_id=U_SAM&command=%2Fsteward"
+                             "&text=approvals&channel_id=C1&response_url=x&trigger_id=t-sam",
+                             "application/x-www-form-urlencoded");
+  ASSERT_TRUE(sam_list);
+  EXPECT_NE(sam_list->body.find("No approvals are waiting for you"), std::string::npos)
+      << sam_list->body;
+  EXPECT_EQ(sam_list->body.find("jane@northwind.example"), std::string::npos) << sam_list->body;
 
   std::string mention =
       R"({"token":"x","team_id":"T0FAKE","api_app_id":"A1","type":"event_callback","event_id":"Ev1","event_time":1700000000,"event":{"type":"app_mention","user":"U_SAM","text":"<@U0BOT> help","ts":"1700000000.000200","channel":"C_GENERAL","event_ts":"1700000000.000200"}})";

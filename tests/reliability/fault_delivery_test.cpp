@@ -271,6 +271,8 @@ signing_secret = ")" << kSigning
                            << R"("
 api_base = ")" << slack_->api_base()
                            << R"("
+response_url_base = ")" << slack_->response_url_base()
+                           << R"("
 approvals_channel = "C_APPROVALS"
 sales_channel = "C_SALES"
 channel_interval = "1s"

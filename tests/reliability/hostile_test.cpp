@@ -254,6 +254,7 @@ std::string errc_for(int status) {
     case 400:
     case 405: return "invalid_input";
     case 401: return "unauthenticated";
+    case 403: return "forbidden";
     case 404: return "not_found";
     case 413:
     case 431: return "too_large";
@@ -529,7 +530,7 @@ base_backoff = "100ms"
   static std::string click_payload(const std::string& action_ts,
                                    const std::string& action_id = "hostile.noop") {
     return R"({"type":"block_actions","user":{"id":"U_DANA","username":"dana"},)"
-           R"("container":{"channel_id":"C_HOSTILE","message_ts":"1.1"},"trigger_id":"tr-)" +
+           R"("team":{"id":"T0FAKE"},"container":{"channel_id":"C_HOSTILE","message_ts":"1.1"},"trigger_id":"tr-)" +
            action_ts + R"(","actions":[{"action_id":")" + action_id +
            R"(","block_id":"b1","value":"v1","action_ts":")" + action_ts + R"("}]})";
   }
@@ -1060,6 +1061,14 @@ void HostileInput::slack_events_corpus() {
   expect(R, "control", "url_verification (answered, no event)", challenge, 200);
   EXPECT_NE(challenge.body.find("ch-123"), std::string::npos);
 
+  {
+    // Issue 9 (5): signed, but from another workspace.
+    auto foreign = mention(ts_id());
+    foreign.replace(foreign.find("T0FAKE"), 6, "T0EVIL");
+    expect(R, "foreign workspace", "app_mention from team T0EVIL", slack_signed(route, foreign),
+           403);
+  }
+
   auto body = mention(ts_id());
   auto now = steward::e2e::now_ts();
   expect(R, "forged signature", "other secret",
@@ -1238,6 +1247,14 @@ void HostileInput::slack_commands_corpus() {
                   "slack:cmd:" + rtrig);
   expect(R, "replayed", "identical second delivery", slack(route, rbody, t, sign(t, rbody)), 200);
 
+  // Issue 9 (5): signed, but from another workspace.
+  {
+    auto foreign = command(next_id("trig-evil"), "approvals");
+    foreign.replace(foreign.find("T0FAKE"), 6, "T0EVIL");
+    expect(R, "foreign workspace", "/steward approvals from team T0EVIL",
+           slack_signed(route, foreign), 403);
+  }
+
   const std::vector<std::pair<std::string, std::string>> typed = {
       {"no command", "user_id=U_DANA&text=help"},
       {"empty command", "command=&user_id=U_DANA"},
@@ -1343,6 +1360,17 @@ void HostileInput::slack_interactivity_corpus() {
       {"JSON body instead of a form", click_payload("1.1")},
   };
   for (const auto& [name, b] : typed) expect(R, "wrongly typed", name, slack_signed(route, b), 400);
+
+  // Issue 9 (5): signed, but from another workspace (or none named).
+  {
+    auto p = click_payload(ats(), "approval.approve");
+    p.replace(p.find("T0FAKE"), 6, "T0EVIL");
+    expect(R, "foreign workspace", "approval click from team T0EVIL", slack_signed(route, form(p)),
+           403);
+    auto q = click_payload(ats());
+    q.replace(q.find(R"("team":{"id":"T0FAKE"},)"), 23, "");
+    expect(R, "foreign workspace", "click naming no team", slack_signed(route, form(q)), 403);
+  }
 
   auto full = click_payload(ats());
   expect(R, "truncated", "payload JSON cut in half",
