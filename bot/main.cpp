@@ -638,6 +638,27 @@ int tickets_revoke(const std::string& config_path, const std::string& conversati
   return 0;
 }
 
+/// `steward tickets merge FROM --into TO`: a person decided two conversations are one thread.
+int tickets_merge(const std::string& config_path, const std::string& from, const std::string& into,
+                  const std::string& as) {
+  auto config = load_config_or_defaults(config_path);
+  SystemClock clock;
+  auto store = open_store(config, clock);
+  auto w = store->write([&](store::Tx& tx) -> Expected<void> {
+    if (auto r = store::merge_conversations(tx, from, into); !r) return r;
+    auto a = tx.audit(
+        {"conversation.merged", "", "", "", as, {{"conversation_id", from}, {"into", into}}});
+    if (!a) return Unexpected(a.error());
+    return {};
+  });
+  if (!w) {
+    std::cerr << "steward: " << printable(w.error().message) << "\n";
+    return 1;
+  }
+  std::cout << from << " merged into " << into << "\n";
+  return 0;
+}
+
 int approvals_decide(const std::string& config_path, const std::string& id,
                      const std::string& decision, const std::string& as) {
   auto config = load_config_or_defaults(config_path);
@@ -740,6 +761,14 @@ int main(int argc, char** argv) {
                          "The address whose reply access ends (default: everyone)");
   revoke_cmd->add_option("--as", revoke_as, "Who revokes (recorded in the audit log)");
   revoke_cmd->add_option("--config,-c", config_path, "Config file");
+  auto* merge_cmd = tickets_cmd->add_subcommand(
+      "merge", "Merge a conversation into another (e.g. one Steward split off)");
+  std::string merge_into;
+  merge_cmd->add_option("CONVERSATION", conversation_id, "The conversation to merge away")
+      ->required();
+  merge_cmd->add_option("--into", merge_into, "The conversation that remains")->required();
+  merge_cmd->add_option("--as", revoke_as, "Who merges (recorded in the audit log)");
+  merge_cmd->add_option("--config,-c", config_path, "Config file");
 
   CLI11_PARSE(app, argc, argv);
   try {
@@ -753,6 +782,8 @@ int main(int argc, char** argv) {
     if (verify_cmd->parsed()) return audit_verify(config_path);
     if (trace_cmd->parsed()) return audit_trace(config_path, trace_id);
     if (list_cmd->parsed()) return approvals_list(config_path, all);
+    if (merge_cmd->parsed())
+      return tickets_merge(config_path, conversation_id, merge_into, revoke_as);
     if (revoke_cmd->parsed())
       return tickets_revoke(config_path, conversation_id, revoke_address, revoke_as);
     if (tickets_cmd->parsed()) return tickets(config_path);

@@ -88,6 +88,12 @@ Expected<FiledEmail> file_inbound_email(store::Tx& tx, const Event& event,
   if (auto token_conv = json::string_or(p, "conversation_id"); !token_conv.empty()) {
     auto c = store::get_conversation(tx.db(), token_conv);
     if (!c) return Unexpected(c.error());
+    // A token of a conversation a person merged away leads to where its thread lives now.
+    for (int hops = 0; *c && !(*c)->merged_into.empty() && hops < 8; ++hops) {
+      token_conv = (*c)->merged_into;
+      c = store::get_conversation(tx.db(), token_conv);
+      if (!c) return Unexpected(c.error());
+    }
     auto revoked = store::is_revoked(tx.db(), token_conv, sender);
     if (!revoked) return Unexpected(revoked.error());
     if (*c && !*revoked) {

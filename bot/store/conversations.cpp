@@ -16,6 +16,7 @@ namespace {
 constexpr const char* kSelect =
     "SELECT c.id, c.customer, c.customer_name, c.subject, c.topic, c.urgency, c.sentiment, "
     "c.risk, c.messages, c.last_in_at, c.created_at, c.updated_at, c.linked_to, c.link_reason, "
+    "c.merged_into, "
     "(SELECT COUNT(*) FROM actions a WHERE a.conversation_id = c.id AND a.kind = 'email.send' "
     "  AND a.status = 'awaiting_approval'), "
     "(SELECT COUNT(*) FROM actions a WHERE a.conversation_id = c.id AND a.kind = 'email.send' "
@@ -40,9 +41,10 @@ ConversationRow read_row(SQLite::Statement& q) {
   r.updated_at = q.getColumn(11).getInt64();
   r.linked_to = col_text(q, 12);
   r.link_reason = col_text(q, 13);
-  auto awaiting = q.getColumn(14).getInt64();
-  auto sending = q.getColumn(15).getInt64();
-  r.last_sent_at = q.getColumn(16).getInt64();
+  r.merged_into = col_text(q, 14);
+  auto awaiting = q.getColumn(15).getInt64();
+  auto sending = q.getColumn(16).getInt64();
+  r.last_sent_at = q.getColumn(17).getInt64();
   if (awaiting > 0)
     r.status = "awaiting approval";
   else if (sending > 0)
@@ -172,6 +174,59 @@ Expected<std::string> revoke_reply_access(Tx& tx, std::string_view conversation_
   });
 }
 
+Expected<void> merge_conversations(Tx& tx, std::string_view from, std::string_view into) {
+  if (from == into) return fail(Errc::kInvalidInput, "a conversation cannot be merged into itself");
+  return guarded("conversation merge", [&]() -> Expected<void> {
+    const std::string f(from), t(into);
+    for (const auto& id : {f, t}) {
+      SQLite::Statement& c = tx.prepare("SELECT merged_into FROM conversations WHERE id = ?");
+      c.bind(1, id);
+      if (!c.executeStep())
+        return fail(Errc::kNotFound, "conversation '" + id + "' does not exist");
+      std::string merged = col_text(c, 0);
+      c.reset();
+      if (!merged.empty())
+        return fail(Errc::kConflict,
+                    "conversation '" + id + "' was already merged into '" + merged + "'");
+    }
+    auto exec = [&](const char* sql) {
+      SQLite::Statement& q = tx.prepare(sql);
+      q.bind(1, t);
+      q.bind(2, f);
+      q.exec();
+    };
+    exec("UPDATE email_messages SET conversation_id = ?1 WHERE conversation_id = ?2");
+    exec("UPDATE actions SET conversation_id = ?1 WHERE conversation_id = ?2");
+    // The customer of the merged thread becomes a participant of the surviving one, unless the
+    // surviving one revoked that mailbox.
+    SQLite::Statement& cust = tx.prepare("SELECT customer FROM conversations WHERE id = ?");
+    cust.bind(1, f);
+    std::string customer = cust.executeStep() ? col_text(cust, 0) : std::string();
+    cust.reset();
+    exec(
+        "INSERT OR IGNORE INTO conversation_participants(conversation_id, mailbox, role, added_at) "
+        "SELECT ?1, p.mailbox, p.role, p.added_at FROM conversation_participants p WHERE "
+        "p.conversation_id = ?2 AND NOT EXISTS (SELECT 1 FROM reply_revocations r WHERE "
+        "r.conversation_id = ?1 AND r.mailbox IN (p.mailbox, '*'))");
+    SQLite::Statement& m = tx.prepare(
+        "UPDATE conversations SET messages = messages + (SELECT messages FROM conversations "
+        "WHERE id = ?2), last_in_at = MAX(last_in_at, (SELECT last_in_at FROM conversations "
+        "WHERE id = ?2)), updated_at = ?3 WHERE id = ?1");
+    m.bind(1, t);
+    m.bind(2, f);
+    m.bind(3, tx.now_ms());
+    m.exec();
+    SQLite::Statement& done = tx.prepare(
+        "UPDATE conversations SET merged_into = ?1, messages = 0, updated_at = ?3 WHERE id = ?2");
+    done.bind(1, t);
+    done.bind(2, f);
+    done.bind(3, tx.now_ms());
+    done.exec();
+    if (auto p = add_participant(tx, t, customer, "customer"); !p) return p;
+    return {};
+  });
+}
+
 Expected<std::vector<std::string>> participants(SQLite::Database& db,
                                                 std::string_view conversation_id) {
   return guarded("participant list", [&]() -> Expected<std::vector<std::string>> {
@@ -264,7 +319,9 @@ Expected<void> classify_conversation(Tx& tx, std::string_view id, std::string_vi
 
 Expected<std::vector<ConversationRow>> list_conversations(SQLite::Database& db, int limit) {
   return guarded("conversation list", [&]() -> Expected<std::vector<ConversationRow>> {
-    SQLite::Statement q(db, std::string(kSelect) + "ORDER BY c.updated_at DESC, c.id LIMIT ?");
+    SQLite::Statement q(
+        db,
+        std::string(kSelect) + "WHERE c.merged_into = '' ORDER BY c.updated_at DESC, c.id LIMIT ?");
     q.bind(1, limit);
     std::vector<ConversationRow> out;
     while (q.executeStep()) out.push_back(read_row(q));

@@ -29,6 +29,7 @@ struct ConversationRow {
   /// A conversation this one was split from because its sender was not a participant there:
   /// a human decides whether to merge them.
   std::string linked_to, link_reason;
+  std::string merged_into;  ///< set once a person merged this conversation into another
 };
 
 struct EmailMessageRow {
@@ -71,6 +72,13 @@ struct EmailMessageRow {
 [[nodiscard]] Expected<std::string> revoke_reply_access(Tx& tx, std::string_view conversation_id,
                                                         std::string_view address,
                                                         std::string_view revoked_by);
+/// Merges conversation `from` into `into` (a person decided they are one thread, e.g. after a
+/// split): its messages, drafts and participants (its customer included) move over, and `from`
+/// is kept, empty, with merged_into set so its id still resolves. kNotFound for an unknown id,
+/// kInvalidInput for merging a conversation into itself, kConflict when either side was
+/// already merged away.
+[[nodiscard]] Expected<void> merge_conversations(Tx& tx, std::string_view from,
+                                                 std::string_view into);
 /// Participants' mailboxes in the order they were added.
 [[nodiscard]] Expected<std::vector<std::string>> participants(SQLite::Database& db,
                                                               std::string_view conversation_id);
@@ -80,7 +88,8 @@ struct EmailMessageRow {
                                                    std::string_view topic, std::string_view urgency,
                                                    std::string_view sentiment,
                                                    std::string_view risk);
-/// Most recently active conversations first, with their derived status.
+/// Most recently active conversations first, with their derived status; merged-away ones are
+/// left out.
 [[nodiscard]] Expected<std::vector<ConversationRow>> list_conversations(SQLite::Database& db,
                                                                         int limit = 50);
 

@@ -176,6 +176,7 @@ CREATE TABLE reply_revocations (
 ) WITHOUT ROWID;
 ALTER TABLE conversations ADD COLUMN linked_to TEXT NOT NULL DEFAULT '';
 ALTER TABLE conversations ADD COLUMN link_reason TEXT NOT NULL DEFAULT '';
+ALTER TABLE conversations ADD COLUMN merged_into TEXT NOT NULL DEFAULT '';
 )sql",
 };
 

@@ -366,6 +366,52 @@ TEST_F(MailroomTest, RefusedReplyTokenLinksToTheConversationItClaimed) {
   EXPECT_NE(conversation(f.conversation_id).link_reason.find("another address"), std::string::npos);
 }
 
+// A person merges a split-off conversation back: messages, drafts, participants and tokens follow.
+TEST_F(MailroomTest, MergingASplitConversationMovesItsThreadAndItsWriter) {
+  from_ = "alice@cust.example";
+  auto alice = file(email("alice-1@cust.example"));
+  from_ = "bob@cust.example";  // Alice's colleague, answering in her thread
+  auto bob = file(email("bob-1@cust.example", "alice-1@cust.example"));
+  ASSERT_EQ(bob.linked_to, alice.conversation_id);
+  queue_reply(bob.conversation_id, "ev_bob", "awaiting_approval", "bob@cust.example");
+
+  ASSERT_TRUE(in_tx([&](store::Tx& tx) {
+    return store::merge_conversations(tx, bob.conversation_id, alice.conversation_id);
+  }));
+  auto merged = conversation(bob.conversation_id);
+  EXPECT_EQ(merged.merged_into, alice.conversation_id);
+  auto kept = conversation(alice.conversation_id);
+  EXPECT_EQ(kept.messages, 2);
+  EXPECT_EQ(kept.status, "awaiting approval");  // Bob's draft moved along
+  auto list = on_read([&](SQLite::Database& db) { return store::list_conversations(db); });
+  ASSERT_TRUE(list);
+  ASSERT_EQ(list->size(), 1u);
+  EXPECT_EQ(list->front().id, alice.conversation_id);
+  // Bob now belongs to Alice's conversation: his next mail (and his old token) threads there.
+  auto next = file(email("bob-2@cust.example", "alice-1@cust.example"));
+  EXPECT_EQ(next.conversation_id, alice.conversation_id);
+  auto by_token = file(email("bob-3@cust.example", "", {}, bob.conversation_id));
+  EXPECT_EQ(by_token.conversation_id, alice.conversation_id);
+  EXPECT_EQ(by_token.how, "token");
+
+  // Merging again, into itself or from nowhere is refused.
+  auto again = in_tx([&](store::Tx& tx) {
+    return store::merge_conversations(tx, bob.conversation_id, alice.conversation_id);
+  });
+  ASSERT_FALSE(again);
+  EXPECT_EQ(again.error().code, Errc::kConflict);
+  auto self = in_tx([&](store::Tx& tx) {
+    return store::merge_conversations(tx, alice.conversation_id, alice.conversation_id);
+  });
+  ASSERT_FALSE(self);
+  EXPECT_EQ(self.error().code, Errc::kInvalidInput);
+  auto nowhere = in_tx([&](store::Tx& tx) {
+    return store::merge_conversations(tx, "cv_nope", alice.conversation_id);
+  });
+  ASSERT_FALSE(nowhere);
+  EXPECT_EQ(nowhere.error().code, Errc::kNotFound);
+}
+
 TEST(MailroomPolicy, StaffIsTheCompanyDomainOrAPersonsMailbox) {
   MailroomPolicy p{{"acme.example"}, {"dana@gmail.example"}};
   EXPECT_TRUE(p.is_staff("sue@acme.example"));
