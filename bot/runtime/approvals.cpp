@@ -269,6 +269,8 @@ Expected<int> ApprovalDesk::expire(store::Tx& tx) const {
     auto decided = store::decide_approval(tx, a.id, "expired", "steward");
     if (!decided) return Unexpected(decided.error());
     if (!*decided) continue;
+    // An action that already left awaiting_approval stays where it is (false here); the
+    // approval still expires, since nobody can decide it any more.
     auto moved = store::transition_action(tx, a.action_id, "awaiting_approval", "expired");
     if (!moved) return Unexpected(moved.error());
     auto audit = tx.audit({"approval.expired",
