@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "bot/core/printable.hpp"
 #include "bot/store/conversations.hpp"
 #include "bot/store/records.hpp"
 
@@ -16,9 +17,12 @@ std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
   return s;
 }
+/// Text from the store for a Slack reply and for `steward tickets` on a terminal: one line (the
+/// subject, customer and title come from outside; a newline would forge a list entry, an ESC
+/// would drive the operator's terminal) with Slack's three special characters escaped.
 std::string escape(std::string_view s) {
   std::string out;
-  for (char c : s) {
+  for (char c : single_line(s)) {
     if (c == '&')
       out += "&amp;";
     else if (c == '<')
