@@ -126,10 +126,10 @@ Expected<std::string> command_reply(store::Store& store, const Clock& clock,
         std::string tags = c.topic.empty() ? "" : c.topic;
         if (!c.urgency.empty() && c.urgency != "normal") tags += ", " + c.urgency + " urgency";
         if (!c.risk.empty()) tags += ", risk: " + c.risk;
-        out +=
-            fmt::format("\n• `{}` *{}* — {} — {}{} — waiting {}", c.id, escape(c.subject),
-                        escape(c.customer), c.status, tags.empty() ? "" : " (" + escape(tags) + ")",
-                        human_age(now - (c.last_in_at ? c.last_in_at : c.created_at)));
+        out += fmt::format("\n• `{}` *{}* — {} — {}{} — waiting {}", c.id, escape(c.subject),
+                           (c.customer.empty() ? "(sender is not an address)" : escape(c.customer)),
+                           c.status, tags.empty() ? "" : " (" + escape(tags) + ")",
+                           human_age(now - (c.last_in_at ? c.last_in_at : c.created_at)));
       }
       if (!answered.empty())
         out += fmt::format("\n_{} answered conversation(s) are waiting on the customer._",

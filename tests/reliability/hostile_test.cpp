@@ -33,6 +33,7 @@
 #include <set>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include "connectors/common/crypto.hpp"
@@ -1511,6 +1512,21 @@ void HostileInput::mailgun_corpus() {
              "close\r\n\r\n" +
              chunked(big)),
          413);
+  // CR/LF in the sender (log forging): the mail is kept, the sender never becomes the actor.
+  const std::string forged = "\r\n[2026-12-03 00:00:00.000] [info] FORGED";
+  for (const auto& [name, field, value] :
+       std::vector<std::tuple<std::string, std::string, std::string>>{
+           {"CR/LF in the envelope sender", "sender", "ann@customer.example" + forged},
+           {"CR/LF in From", "from", "Ann <ann@customer.example" + forged + ">"},
+           {"CR/LF in the display name", "from", "\"Ann" + forged + "\" <ann@customer.example>"},
+           {"two '@' in From", "from", "Ann <ann@evil@customer.example>"},
+           {"LF in the recipient", "recipient", "support@acme.example\nbcc@evil.example"}}) {
+    auto cid = next_id("mg-crlf") + "@customer.example";
+    auto f = mailgun_mail(cid);
+    for (auto& [k, v] : f)
+      if (k == field) v = value;
+    expect_accepted(R, "CR/LF sender", name, mailgun_signed(f), "email:" + cid);
+  }
 }
 
 // ------------------------------------------------------------------------------ Postmark
@@ -1578,6 +1594,33 @@ void HostileInput::postmark_corpus() {
   expect(R, "NUL bytes", "raw NUL in Subject", postmark(nul), 400);
   expect(R, "oversized", "300 KB authenticated",
          postmark(R"({"From":"a@b.example","TextBody":")" + std::string(300000, 't') + "\"}"), 413);
+  // CR/LF in the sender (log forging): the mail is kept, the sender never becomes the actor.
+  const std::string forged = "\r\n[2026-12-03 00:00:00.000] [info] FORGED";
+  auto with_sender = [&](const std::string& mid, const std::string& email, const std::string& name,
+                         const std::string& return_path) {
+    boost::json::array headers{{{"Name", "Message-ID"}, {"Value", "<" + mid + ">"}}};
+    if (!return_path.empty()) headers.push_back({{"Name", "Return-Path"}, {"Value", return_path}});
+    boost::json::object o{{"From", email},
+                          {"FromFull", {{"Email", email}, {"Name", name}, {"MailboxHash", ""}}},
+                          {"ToFull", boost::json::array{{{"Email", "support@acme.example"}}}},
+                          {"Subject", "Hello" + forged},
+                          {"TextBody", "Where is my parcel?"},
+                          {"Headers", std::move(headers)}};
+    return boost::json::serialize(o);
+  };
+  for (const auto& [name, email, display, return_path] :
+       std::vector<std::tuple<std::string, std::string, std::string, std::string>>{
+           {"CR/LF in FromFull.Email", "ann@customer.example" + forged, "Ann", ""},
+           {"CR/LF in FromFull.Name", "ann@customer.example", "Ann" + forged, ""},
+           {"CR/LF in Return-Path", "ann@customer.example", "Ann",
+            "<ann@customer.example" + forged + ">"},
+           {"CR/LF in sender and Return-Path", "a@customer.example" + forged, "Ann",
+            "ann@customer.example" + forged},
+           {"angle brackets in FromFull.Email", "<ann@customer.example>", "Ann", ""}}) {
+    auto cid = next_id("pm-crlf") + "@customer.example";
+    expect_accepted(R, "CR/LF sender", name,
+                    postmark(with_sender(cid, email, display, return_path)), "email:" + cid);
+  }
 }
 
 // ------------------------------------------------------------------------------ SendGrid
@@ -1654,6 +1697,21 @@ void HostileInput::sendgrid_corpus() {
   }
   expect(R, "oversized", "300 KB authenticated",
          sendgrid(multipart({{"from", "a@b.example"}, {"text", std::string(300000, 't')}})), 413);
+  // CR/LF in the sender (log forging): the mail is kept, the sender never becomes the actor.
+  const std::string forged = "\r\n[2026-12-03 00:00:00.000] [info] FORGED";
+  for (const auto& [name, field, value] :
+       std::vector<std::tuple<std::string, std::string, std::string>>{
+           {"CR/LF in the envelope sender", "envelope",
+            R"({"to":["support@acme.example"],"from":"ann@customer.example\r\n[info] FORGED"})"},
+           {"CR/LF in from", "from", "Ann" + forged + " <ann@customer.example>"},
+           {"space inside the address", "from", "Ann <ann smith@customer.example>"},
+           {"CR/LF in to", "to", "support@acme.example" + forged}}) {
+    auto cid = next_id("sg-crlf") + "@customer.example";
+    auto f = sendgrid_mail(cid);
+    for (auto& [k, v] : f)
+      if (k == field) v = value;
+    expect_accepted(R, "CR/LF sender", name, sendgrid(multipart(f)), "email:" + cid);
+  }
 }
 
 // ------------------------------------------------------------------------------ HTTP framing
