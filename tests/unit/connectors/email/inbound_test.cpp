@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <boost/json/array.hpp>
+#include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 #include <fstream>
 #include <iterator>
@@ -893,7 +894,7 @@ TEST_F(InboundTest, MailgunCrLfSenderNeverBecomesTheActor) {
   expect_clean(*ev);
 
   auto bad_from = mailgun_form(kMailgunReplyTs, token50('t'),
-                               {{"sender", "ann@customer.example\r\n" + kForged},
+                               {{"sender", "a@b@customer.example\r\n" + kForged},
                                 {"from", "Ann <a@b@customer.example>"},
                                 {"subject", "Order"},
                                 {"body-plain", "Where is my parcel?"}});
@@ -912,7 +913,7 @@ TEST_F(InboundTest, SendGridCrLfSenderNeverBecomesTheActor) {
   const std::string body =
       part("from", "Ann\r\n" + kForged + " <a@b@customer.example>") +
       part("to", "support@acme.example") +
-      part("envelope", R"({"to":["support@acme.example"],"from":"ann@customer.example\r\n)" +
+      part("envelope", R"({"to":["support@acme.example"],"from":"a@b@customer.example\r\n)" +
                            kForged + R"("})") +
       part("subject", "Order\r\n" + kForged) + part("text", "Where is my parcel?") +
       "--xYzZY--\r\n";
