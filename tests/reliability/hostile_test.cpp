@@ -2063,12 +2063,20 @@ TEST_F(HostileInput, EveryRouteAnswersTheDocumentedStatusAndAcceptsNothingElse) 
   // Every stored event is valid JSON (and so valid UTF-8), whatever came in.
   try {
     SQLite::Database db((dir_.path() / "steward.db").string(), SQLite::OPEN_READONLY);
-    SQLite::Statement q(db, "SELECT dedupe_key, payload FROM inbox");
+    SQLite::Statement q(db, "SELECT dedupe_key, payload, actor FROM inbox");
     while (q.executeStep()) {
       boost::system::error_code ec;
       boost::json::parse(q.getColumn(1).getString(), ec);
       EXPECT_FALSE(ec) << "stored payload of " << clip(q.getColumn(0).getString(), 80)
                        << " is not valid JSON: " << clip(q.getColumn(1).getString());
+      // The actor is validated at the connector: whatever came in, no control character and
+      // none of the corpus's forged log lines (the CR/LF sender cases).
+      const std::string actor = q.getColumn(2).getString();
+      for (unsigned char c : actor)
+        EXPECT_FALSE(c < 0x20 || c == 0x7f)
+            << "actor of " << clip(q.getColumn(0).getString(), 80) << ": " << clip(actor);
+      EXPECT_EQ(lower(actor).find("forged"), std::string::npos)
+          << "actor of " << clip(q.getColumn(0).getString(), 80) << ": " << clip(actor);
     }
   } catch (const std::exception& e) {
     ADD_FAILURE() << e.what();
