@@ -271,7 +271,7 @@ namespace {
 /// "MAILER-DAEMON" without a domain: a bounce's usual envelope sender.
 bool is_bare_system_name(std::string_view s) { return s == "mailer-daemon" || s == "postmaster"; }
 
-/// Validates From and the envelope sender (already trimmed or not, any case). A field that is
+/// Validates From and the envelope sender as the provider gave them. A field that is
 /// not an addr-spec — CR/LF or other control characters, spaces, angle brackets, a second
 /// '@'… — counts as absent; From falls back to a valid envelope sender as it does when absent.
 /// When neither is an address, `from` is "" and `invalid_sender` keeps the text, escaped.

@@ -2181,9 +2181,11 @@ TEST_F(HostileInput, OutsideNamesAndAddressesNeverForgeLogLinesActorsOrTerminalO
   expect_accepted(R, "mailgun", "CR/LF in sender, from, subject", mailgun_signed(mg),
                   "email:" + mg_id);
 
-  // SendGrid: the envelope sender carries it.
+  // SendGrid: the envelope sender carries it, and a declared charset (logged when unknown).
   const auto sg_id = next_id("sg-forge") + "@customer.example";
   auto sg = sendgrid_mail(sg_id);
+  // (The old log line cut the charset at 32 bytes: the marker alone fits.)
+  sg.emplace_back("charsets", R"({"text":"x\r\n)" + marker + R"("})");
   for (auto& [k, v] : sg) {
     if (k == "from") v = "Ann" + crlf + " <ann@customer.example" + crlf + ">";
     if (k == "envelope")
