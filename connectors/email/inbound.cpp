@@ -121,13 +121,7 @@ bool known_provider(std::string_view p) {
 }
 
 /// What goes into an error about a provider name from the URL: bounded, printable.
-std::string echo(std::string_view s) {
-  std::string out;
-  for (char c : s.substr(0, 64))
-    out +=
-        (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7f) ? '?' : c;
-  return out;
-}
+std::string echo(std::string_view s) { return printable(s, 64); }
 
 /// `Authorization: Basic …` against the expected credentials (constant-time).
 Expected<void> check_basic(const net::HttpRequest& request, std::string_view provider,

@@ -767,6 +767,11 @@ TEST_F(InboundTest, UnknownProviderIsNotFound) {
   ASSERT_FALSE(ev);
   EXPECT_EQ(ev.error().code, Errc::kNotFound);
   EXPECT_EQ(ev.error().message, "unknown email provider 'mandrill'");
+  auto forged = post("x\r\n[2026-12-03 00:00:00.000] [info] FORGED", "application/json", "{}");
+  auto ev2 = inbound.handle(forged);
+  ASSERT_FALSE(ev2);
+  EXPECT_EQ(ev2.error().message,
+            "unknown email provider 'x\\x0d\\x0a[2026-12-03 00:00:00.000] [info] FORGED'");
   auto parsed = inbound.parse("mandrill", "application/json", "{}");
   ASSERT_FALSE(parsed);
   EXPECT_EQ(parsed.error().code, Errc::kNotFound);
