@@ -240,14 +240,14 @@ int serve(const std::string& config_path, const std::string& port_file) {
       if (bot.team_id.empty()) bot.team_id = who->team_id;
       if (bot.team_id != who->team_id)
         spdlog::warn("slack: [slack] team_id {} differs from the token's team {}",
-                     printable(bot.team_id, 24), printable(who->team_id, 24));
-      spdlog::info("slack: connected as bot user {} (team {})", printable(who->user_id, 24),
-                   printable(who->team_id, 24));
+                     printable(bot.team_id, 64), printable(who->team_id, 64));
+      spdlog::info("slack: connected as bot user {} (team {})", printable(who->user_id, 64),
+                   printable(who->team_id, 64));
     } else {
       spdlog::error(
           "slack auth.test failed: {} — until restart the bot's own messages are filtered by "
           "bot_id subtype only{}",
-          who.error().message,
+          printable(who.error().message, 500),
           bot.team_id.empty() ? ", and requests are not checked against a workspace (set "
                                 "[slack] team_id to check them regardless)"
                               : "");
@@ -572,14 +572,17 @@ int audit_trace(const std::string& config_path, const std::string& id) {
     std::cout << "nothing in the audit log for " << id << "\n";
     return 1;
   }
+  // Actors, ids and data hold text from outside; on a terminal a raw ESC or CR would act.
+  auto shown = [](const std::string& s) { return printable(s, s.size()); };
   for (const auto& r : rows) {
     auto t = std::chrono::system_clock::to_time_t(from_unix_ms(r.at));
     char when[32];
     std::strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", std::gmtime(&t));
-    std::cout << fmt::format("#{:<5} {}Z  {:<20} actor={}{}{}{}\n        {}\n", r.seq, when, r.kind,
-                             r.actor, r.event_id.empty() ? "" : " event=" + r.event_id,
-                             r.action_id.empty() ? "" : " action=" + r.action_id,
-                             r.approval_id.empty() ? "" : " approval=" + r.approval_id, r.data);
+    std::cout << fmt::format(
+        "#{:<5} {}Z  {:<20} actor={}{}{}{}\n        {}\n", r.seq, when, shown(r.kind),
+        shown(r.actor), r.event_id.empty() ? "" : " event=" + shown(r.event_id),
+        r.action_id.empty() ? "" : " action=" + shown(r.action_id),
+        r.approval_id.empty() ? "" : " approval=" + shown(r.approval_id), shown(r.data));
   }
   return 0;
 }
@@ -598,12 +601,15 @@ int approvals_list(const std::string& config_path, bool all) {
        "approvals");
   auto now = to_unix_ms(clock.now());
   if (list.empty()) std::cout << (all ? "no approvals\n" : "no pending approvals\n");
+  // Titles are drafted from outside text (a subject, a lead's name) and end up on a terminal.
+  auto shown = [](const std::string& s) { return printable(s, s.size()); };
   for (const auto& a : list) {
     std::string approvers;
     for (const auto& s : a.approvers) approvers += (approvers.empty() ? "" : ",") + s;
-    std::cout << fmt::format("{}  {:<9} age {:<7} needs {:<16} {}{}\n", a.id, a.status,
-                             runtime::human_age(now - a.created_at), approvers, a.title,
-                             a.decided_by.empty() ? "" : "  (by " + a.decided_by + ")");
+    std::cout << fmt::format("{}  {:<9} age {:<7} needs {:<16} {}{}\n", shown(a.id),
+                             shown(a.status), runtime::human_age(now - a.created_at),
+                             shown(approvers), shown(a.title),
+                             a.decided_by.empty() ? "" : "  (by " + shown(a.decided_by) + ")");
   }
   return 0;
 }
@@ -690,7 +696,7 @@ int approvals_decide(const std::string& config_path, const std::string& id,
     return store::finish_event(tx, event.id, "done", o->accepted ? "" : o->message);
   }),
        "approvals");
-  std::cout << outcome.message << "\n";
+  std::cout << printable(outcome.message, outcome.message.size()) << "\n";
   return outcome.accepted ? 0 : 1;
 }
 

@@ -185,8 +185,12 @@ Expected<Plan> SupportTriage::handle(const Event& event, AgentContext& ctx) cons
   }
   const auto& p = event.payload;
   const std::string from = lower(trim(json::string_or(p, "from")));
-  if (from.empty()) return fail(Errc::kInvalidInput, "email.received payload has no 'from'");
-  if (!plausible_email(from)) {
+  // The connector keeps a mail whose sender is not an address (from "", the escaped text in
+  // invalid_sender) so that it is not lost: it is summarised for people, never answered.
+  const std::string invalid_sender = one_line(trim(json::string_or(p, "invalid_sender")));
+  if (from.empty() && invalid_sender.empty())
+    return fail(Errc::kInvalidInput, "email.received payload has no 'from'");
+  if (!from.empty() && !plausible_email(from)) {
     return fail(Errc::kInvalidInput, "the sender's address is not a valid email address");
   }
   const std::string conversation_id = trim(json::string_or(p, "conversation_id"));
@@ -217,7 +221,9 @@ Expected<Plan> SupportTriage::handle(const Event& event, AgentContext& ctx) cons
 
   std::vector<std::string> risk_labels;
   for (const auto& r : c.risks) risk_labels.push_back(r.label);
-  const std::string who = from_name.empty() ? from : from_name + " (" + from + ")";
+  const std::string sender =
+      from.empty() ? "sender that is not an address: " + invalid_sender : from;
+  const std::string who = from_name.empty() ? sender : from_name + " (" + sender + ")";
   const std::string shown_subject = subject.empty() ? "(no subject)" : subject;
 
   Plan plan;
@@ -280,7 +286,9 @@ Expected<Plan> SupportTriage::handle(const Event& event, AgentContext& ctx) cons
         {"type", "context"},
         {"elements", boost::json::array{mrkdwn(
                          "Conversation " + slack_escape(conversation_id) + " · " + conv_text +
-                         (auto_reply ? " · automatic email, no reply drafted" : ""))}}});
+                         (auto_reply     ? " · automatic email, no reply drafted"
+                          : from.empty() ? " · the sender is not an address, no reply drafted"
+                                         : ""))}}});
 
     Action a;
     a.kind = "slack.post";
@@ -288,7 +296,7 @@ Expected<Plan> SupportTriage::handle(const Event& event, AgentContext& ctx) cons
                 {"text", std::move(fallback)},
                 {"blocks", std::move(blocks)}};
     a.summary = "Ticket summary to #support: " + c.topic.id + ", urgency " + c.urgency.id +
-                ", from " + from;
+                ", from " + sender;
     plan.actions.push_back(std::move(a));
   }
 
@@ -334,7 +342,7 @@ Expected<Plan> SupportTriage::handle(const Event& event, AgentContext& ctx) cons
                      slack_escape(truncate_utf8(shown_subject, kMaxFieldChars)) +
                      " (conversation " + slack_escape(conversation_id) + ")" + why}};
     a.summary = "Escalation to " + rules.escalation_role + ": " + join(c.risk_ids(), ", ") + " — " +
-                from + ": " + truncate_utf8(shown_subject, kMaxFieldChars);
+                sender + ": " + truncate_utf8(shown_subject, kMaxFieldChars);
     plan.actions.push_back(std::move(a));
   }
 
@@ -342,6 +350,10 @@ Expected<Plan> SupportTriage::handle(const Event& event, AgentContext& ctx) cons
   if (auto_reply) {
     plan.notes.emplace_back(
         "reply: none drafted, the email is an automatic one (auto-reply, bounce or list)");
+    return plan;
+  }
+  if (from.empty()) {
+    plan.notes.emplace_back("reply: none drafted, the sender is not an address");
     return plan;
   }
   {

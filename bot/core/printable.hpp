@@ -1,6 +1,12 @@
 #pragma once
-// Text from a request made safe for one log line: control characters (CR, LF, ESC, NUL, …)
-// become \xNN, so a crafted path or field cannot start a forged log line or move the terminal.
+// Text from outside made safe for one log line or a terminal. A crafted field must not start a
+// forged log line (CR, LF, the Unicode line separators), drive the terminal (ESC, the C1
+// controls such as U+009B CSI, a lone 0x9B byte, which is CSI on a Latin-1 terminal) or reorder
+// what the reader sees (the bidirectional overrides and isolates).
+//
+// Two forms: printable() escapes, for log lines and diagnostics, where the reader must see
+// exactly what was sent; single_line() replaces with a space, for one-line fields shown to
+// people (a display name, a subject), where "\x0d\x0a" would only be noise.
 
 #include <cstddef>
 #include <string>
@@ -8,24 +14,106 @@
 
 namespace steward {
 
-/// `text` with bytes below 0x20 and 0x7F escaped as \xNN, cut at `max` input bytes ("…" marks
-/// the cut). Bytes ≥ 0x80 pass unchanged (UTF-8 names stay readable). Never fails.
-inline std::string printable(std::string_view text, std::size_t max = 200) {
+namespace printable_detail {
+
+/// Length of the well-formed UTF-8 sequence starting at s[i] (its code point in `cp`), or 0.
+/// Overlong forms, surrogates and code points above U+10FFFF are not well-formed.
+inline std::size_t utf8_sequence(std::string_view s, std::size_t i, char32_t& cp) {
+  const auto c = static_cast<unsigned char>(s[i]);
+  std::size_t extra = 0;
+  if (c < 0x80) {
+    cp = c;
+    return 1;
+  }
+  if (c >= 0xC2 && c <= 0xDF) {
+    extra = 1;
+    cp = c & 0x1Fu;
+  } else if (c >= 0xE0 && c <= 0xEF) {
+    extra = 2;
+    cp = c & 0x0Fu;
+  } else if (c >= 0xF0 && c <= 0xF4) {
+    extra = 3;
+    cp = c & 0x07u;
+  } else {
+    return 0;
+  }
+  if (s.size() - i <= extra) return 0;
+  for (std::size_t k = 1; k <= extra; ++k) {
+    const auto cc = static_cast<unsigned char>(s[i + k]);
+    if ((cc & 0xC0u) != 0x80u) return 0;
+    cp = (cp << 6) | (cc & 0x3Fu);
+  }
+  if ((extra == 2 && cp < 0x800) || (extra == 3 && cp < 0x10000) || cp > 0x10FFFF ||
+      (cp >= 0xD800 && cp <= 0xDFFF))
+    return 0;
+  return extra + 1;
+}
+
+/// Code points that end a line, drive a terminal or reorder text.
+constexpr bool unsafe(char32_t cp) {
+  return cp < 0x20 || (cp >= 0x7F && cp <= 0x9F) || cp == 0x2028 || cp == 0x2029 ||
+         (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069);
+}
+
+inline void append_hex(std::string& out, unsigned value, int digits) {
   static constexpr char kHex[] = "0123456789abcdef";
+  for (int shift = 4 * (digits - 1); shift >= 0; shift -= 4)
+    out.push_back(kHex[(value >> shift) & 0xF]);
+}
+
+}  // namespace printable_detail
+
+/// `text` for a log line or a terminal: bytes below 0x20, 0x7F and bytes that are not
+/// well-formed UTF-8 become \xNN; the C1 controls (U+0080–U+009F), U+2028, U+2029 and the
+/// bidirectional controls (U+202A–U+202E, U+2066–U+2069) become \uNNNN. Everything else —
+/// printable ASCII and other UTF-8 — passes unchanged, so names stay readable. Cut after at
+/// most `max` input bytes, never inside a UTF-8 sequence ("…" marks the cut). Never fails;
+/// pure and thread-safe.
+inline std::string printable(std::string_view text, std::size_t max = 200) {
+  using namespace printable_detail;
   std::string out;
-  const std::size_t n = text.size() < max ? text.size() : max;
-  out.reserve(n + 8);
-  for (std::size_t i = 0; i < n; ++i) {
-    const auto c = static_cast<unsigned char>(text[i]);
-    if (c < 0x20 || c == 0x7F) {
+  out.reserve((text.size() < max ? text.size() : max) + 8);
+  std::size_t i = 0;
+  while (i < text.size()) {
+    char32_t cp = 0;
+    const std::size_t len = utf8_sequence(text, i, cp);
+    if (i + (len ? len : 1) > max) break;
+    if (len == 0 || (len == 1 && unsafe(cp))) {
       out += "\\x";
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 0xF]);
+      append_hex(out, static_cast<unsigned char>(text[i]), 2);
+      ++i;
+    } else if (unsafe(cp)) {
+      out += "\\u";
+      append_hex(out, static_cast<unsigned>(cp), 4);
+      i += len;
     } else {
-      out.push_back(static_cast<char>(c));
+      out.append(text.substr(i, len));
+      i += len;
     }
   }
-  if (n < text.size()) out += "…";
+  if (i < text.size()) out += "…";
+  return out;
+}
+
+/// `text` with every character printable() would escape replaced by one space (a CR LF pair
+/// becomes one space), and nothing else changed: not cut, not trimmed. For display names and
+/// subjects that are kept as data but must stay on one line wherever they are shown. Pure.
+inline std::string single_line(std::string_view text) {
+  using namespace printable_detail;
+  std::string out;
+  out.reserve(text.size());
+  std::size_t i = 0;
+  while (i < text.size()) {
+    char32_t cp = 0;
+    const std::size_t len = utf8_sequence(text, i, cp);
+    if (len == 0 || unsafe(cp)) {
+      if (!(text[i] == '\n' && i > 0 && text[i - 1] == '\r')) out.push_back(' ');
+      i += len ? len : 1;
+    } else {
+      out.append(text.substr(i, len));
+      i += len;
+    }
+  }
   return out;
 }
 

@@ -34,6 +34,7 @@
 #include <utility>
 #include <vector>
 
+#include "bot/core/printable.hpp"
 #include "bot/core/thread_name.hpp"
 
 namespace steward::net {
@@ -652,7 +653,7 @@ Expected<void> HttpServer::start() {
             c.ioc.run();
             return;
           } catch (const std::exception& e) {
-            spdlog::error("http I/O thread: unexpected exception: {}", e.what());
+            spdlog::error("http I/O thread: unexpected exception: {}", printable(e.what(), 500));
           } catch (...) {
             spdlog::error("http I/O thread: unexpected exception");
           }

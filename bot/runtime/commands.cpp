@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "bot/core/printable.hpp"
 #include "bot/store/conversations.hpp"
 #include "bot/store/records.hpp"
 
@@ -16,9 +17,12 @@ std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
   return s;
 }
+/// Text from the store for a Slack reply and for `steward tickets` on a terminal: one line (the
+/// subject, customer and title come from outside; a newline would forge a list entry, an ESC
+/// would drive the operator's terminal) with Slack's three special characters escaped.
 std::string escape(std::string_view s) {
   std::string out;
-  for (char c : s) {
+  for (char c : single_line(s)) {
     if (c == '&')
       out += "&amp;";
     else if (c == '<')
@@ -149,10 +153,10 @@ Expected<std::string> command_reply(store::Store& store, const Clock& clock, std
         std::string tags = c.topic.empty() ? "" : c.topic;
         if (!c.urgency.empty() && c.urgency != "normal") tags += ", " + c.urgency + " urgency";
         if (!c.risk.empty()) tags += ", risk: " + c.risk;
-        out +=
-            fmt::format("\n• `{}` *{}* — {} — {}{} — waiting {}", c.id, escape(c.subject),
-                        escape(c.customer), c.status, tags.empty() ? "" : " (" + escape(tags) + ")",
-                        human_age(now - (c.last_in_at ? c.last_in_at : c.created_at)));
+        out += fmt::format("\n• `{}` *{}* — {} — {}{} — waiting {}", c.id, escape(c.subject),
+                           (c.customer.empty() ? "(sender is not an address)" : escape(c.customer)),
+                           c.status, tags.empty() ? "" : " (" + escape(tags) + ")",
+                           human_age(now - (c.last_in_at ? c.last_in_at : c.created_at)));
         if (!c.linked_to.empty())
           out += fmt::format(" — _split from `{}`: {}_", c.linked_to, escape(c.link_reason));
       }

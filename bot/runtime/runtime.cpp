@@ -7,6 +7,7 @@
 #include <random>
 
 #include "bot/core/json.hpp"
+#include "bot/core/printable.hpp"
 #include "bot/core/thread_name.hpp"
 #include "bot/runtime/commands.hpp"
 #include "bot/runtime/mailroom.hpp"
@@ -30,7 +31,7 @@ class StoreAgentContext final : public AgentContext {
       out = std::move(*lead);
       return {};
     });
-    if (!r) spdlog::warn("lead lookup failed: {}", r.error().message);
+    if (!r) spdlog::warn("lead lookup failed: {}", printable(r.error().message, 500));
     return out;
   }
   std::vector<std::string> slack_ids_with_role(std::string_view role) const override {
@@ -237,7 +238,7 @@ std::size_t Runtime::process_pending_batch() {
     return {};
   });
   if (!r) {
-    spdlog::error("inbox read failed: {}", r.error().message);
+    spdlog::error("inbox read failed: {}", printable(r.error().message, 500));
     return 0;
   }
   // Re-base the estimate: events written by another process (the CLI) are not counted on
@@ -252,7 +253,7 @@ std::size_t Runtime::process_pending_batch() {
     auto w = pending_commits.wait();
     if (w) return true;
     // A store failure: the affected events stay pending and are retried on the next pass.
-    spdlog::error("inbox events not processed: {}", w.error().message);
+    spdlog::error("inbox events not processed: {}", printable(w.error().message, 500));
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
     return false;
   };
@@ -272,7 +273,7 @@ std::size_t Runtime::process_pending_batch() {
     auto done = process_event(event);
     if (!done) {
       // A store failure: leave the event pending and try again on the next pass.
-      spdlog::error("event {} not processed: {}", event.id, done.error().message);
+      spdlog::error("event {} not processed: {}", event.id, printable(done.error().message, 500));
       std::this_thread::sleep_for(std::chrono::milliseconds(200));
       return 0;
     }
@@ -602,7 +603,7 @@ bool Runtime::run_one_due_action() {
       return {};
     });
     if (!c) {
-      spdlog::error("outbox claim failed: {}", c.error().message);
+      spdlog::error("outbox claim failed: {}", printable(c.error().message, 500));
       return false;
     }
     if (!claimed) return true;
@@ -629,7 +630,9 @@ void Runtime::execute_claimed(const store::ActionRow& action) {
       if (!a) return Unexpected(a.error());
       return {};
     });
-    if (!w) spdlog::error("cannot record skipped action {}: {}", action.id, w.error().message);
+    if (!w)
+      spdlog::error("cannot record skipped action {}: {}", action.id,
+                    printable(w.error().message, 500));
     deps_.metrics.action_result(action.kind, "skipped");
     return;
   }
@@ -720,13 +723,14 @@ void Runtime::execute_claimed(const store::ActionRow& action) {
   if (!w) {
     // The attempt happened but its outcome could not be committed; the action stays
     // "running" and is retried after restart (the documented at-least-once window).
-    spdlog::error("cannot record result of action {}: {}", action.id, w.error().message);
+    spdlog::error("cannot record result of action {}: {}", action.id,
+                  printable(w.error().message, 500));
     return;
   }
   deps_.metrics.action_result(action.kind, outcome);
   if (!result)
     spdlog::warn("action {} ({}) attempt {} failed: {} → {}", action.id, action.kind,
-                 action.attempts, result.error().message, outcome);
+                 action.attempts, printable(result.error().message, 500), outcome);
   if (outcome != "done" || action.kind == "approval.post") notify_outbox();
 }
 
@@ -747,7 +751,7 @@ void Runtime::sweeper_loop() {
       expired = *n;
       return {};
     });
-    if (!w) spdlog::error("approval expiry sweep failed: {}", w.error().message);
+    if (!w) spdlog::error("approval expiry sweep failed: {}", printable(w.error().message, 500));
     if (expired > 0) {
       spdlog::info("{} approval(s) expired", expired);
       notify_outbox();

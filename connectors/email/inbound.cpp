@@ -12,6 +12,7 @@
 #include "connectors/common/crypto.hpp"
 #include "connectors/common/form.hpp"
 #include "connectors/email/inbound_providers.hpp"
+#include "connectors/email/message.hpp"
 
 namespace steward::email {
 
@@ -93,12 +94,14 @@ bool is_system_sender(std::string_view address) {
   return local == "mailer-daemon" || local == "postmaster";
 }
 
+/// Lower-cased and deduplicated. What is not an addr-spec is dropped: it can be neither a reply
+/// token nor answered, and it must not reach a log, Slack or a reply.
 void dedupe_lower(std::vector<std::string>& addresses) {
   std::vector<std::string> out;
   out.reserve(addresses.size());
   for (auto& a : addresses) {
     auto l = make_valid_utf8(lower_ascii(trim(a)));
-    if (l.empty() || std::find(out.begin(), out.end(), l) != out.end()) continue;
+    if (!is_email_address(l) || std::find(out.begin(), out.end(), l) != out.end()) continue;
     out.push_back(std::move(l));
   }
   addresses = std::move(out);
@@ -118,13 +121,7 @@ bool known_provider(std::string_view p) {
 }
 
 /// What goes into an error about a provider name from the URL: bounded, printable.
-std::string echo(std::string_view s) {
-  std::string out;
-  for (char c : s.substr(0, 64))
-    out +=
-        (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7f) ? '?' : c;
-  return out;
-}
+std::string echo(std::string_view s) { return printable(s, 64); }
 
 /// `Authorization: Basic …` against the expected credentials (constant-time).
 Expected<void> check_basic(const net::HttpRequest& request, std::string_view provider,
@@ -207,7 +204,7 @@ std::optional<std::string> auto_reply_reason(
     auto n = lower_ascii(trim(name));
     if (n == "auto-submitted") {
       auto kw = header_keyword(value);
-      if (!kw.empty() && kw != "no") return "Auto-Submitted: " + make_valid_utf8(kw);
+      if (!kw.empty() && kw != "no") return "Auto-Submitted: " + printable(kw, 64);
     } else if (n == "precedence") {
       auto kw = header_keyword(value);
       if (kw == "bulk" || kw == "list" || kw == "junk" || kw == "auto_reply")
@@ -226,14 +223,15 @@ Event to_event(const InboundEmail& mail, TimePoint received_at) {
   Event ev;
   ev.source = "email";
   ev.kind = "email.received";
-  ev.actor = mail.from;
+  ev.actor = mail.from.empty() ? std::string(kInvalidSender) : mail.from;
   ev.received_at = received_at;
   if (!mail.message_id.empty()) {
     ev.dedupe_key = "email:" + mail.message_id;
   } else {
+    const std::string& sender = mail.from.empty() ? mail.invalid_sender : mail.from;
     ev.dedupe_key =
         "email:" + mail.provider + ":" +
-        connectors::to_hex(connectors::sha256(mail.from + "\n" + mail.subject + "\n" + mail.text));
+        connectors::to_hex(connectors::sha256(sender + "\n" + mail.subject + "\n" + mail.text));
   }
   auto strings = [](const std::vector<std::string>& v) {
     boost::json::array a;
@@ -244,6 +242,7 @@ Event to_event(const InboundEmail& mail, TimePoint received_at) {
   boost::json::object& p = ev.payload;
   p["provider"] = mail.provider;
   p["from"] = mail.from;
+  p["invalid_sender"] = mail.invalid_sender;
   p["from_name"] = mail.from_name;
   p["to"] = strings(mail.to);
   p["cc"] = strings(mail.cc);
@@ -264,16 +263,42 @@ Event to_event(const InboundEmail& mail, TimePoint received_at) {
 
 namespace {
 
+/// "MAILER-DAEMON" without a domain: a bounce's usual envelope sender.
+bool is_bare_system_name(std::string_view s) { return s == "mailer-daemon" || s == "postmaster"; }
+
+/// Validates From and the envelope sender as the provider gave them. A field that is
+/// not an addr-spec — CR/LF or other control characters, spaces, angle brackets, a second
+/// '@'… — counts as absent; From falls back to a valid envelope sender as it does when absent.
+/// When neither is an address, `from` is "" and `invalid_sender` keeps the text, escaped.
+///
+/// Why such a mail is kept rather than answered with 400: the providers retry a 4xx for hours
+/// and then drop the mail, so a real customer's message would be lost over one malformed
+/// header. Kept, it is filed and shown to a person; the actor (kInvalidSender), the logs, the
+/// audit and any reply only ever see validated text. False when the mail names no sender.
+bool take_sender(detail::ProviderMail& parsed) {
+  InboundEmail& mail = parsed.mail;
+  const std::string from = make_valid_utf8(lower_ascii(trim(mail.from)));
+  const std::string envelope = make_valid_utf8(lower_ascii(trim(mail.envelope_from)));
+  const bool envelope_ok = is_email_address(envelope) || is_bare_system_name(envelope);
+  // An unusable envelope sender is unknown, not empty: "" would classify the mail as a bounce.
+  if (!envelope.empty() && !envelope_ok) parsed.envelope_known = false;
+  mail.envelope_from = envelope_ok ? envelope : "";
+  mail.from = is_email_address(from) ? from : "";
+  if (mail.from.empty() && is_email_address(envelope)) mail.from = envelope;
+  if (!mail.from.empty()) return true;
+  const std::string& raw = !from.empty() ? from : envelope;
+  if (raw.empty()) return false;
+  mail.invalid_sender = printable(raw, 200);
+  return true;
+}
+
 /// Normalisation shared by every provider: UTF-8, lower-cased and deduplicated addresses, the
 /// sender check, loop protection and the reply token.
 Expected<InboundEmail> finish(detail::ProviderMail parsed, const ReplyTokenConfig& reply) {
+  if (!take_sender(parsed)) return fail(Errc::kInvalidInput, "no sender address");
   InboundEmail mail = std::move(parsed.mail);
-  mail.from = make_valid_utf8(lower_ascii(trim(mail.from)));
-  mail.envelope_from = make_valid_utf8(lower_ascii(trim(mail.envelope_from)));
-  if (mail.from.empty()) mail.from = mail.envelope_from;
-  if (mail.from.empty()) return fail(Errc::kInvalidInput, "no sender address");
-  mail.from_name = make_valid_utf8(mail.from_name);
-  mail.subject = make_valid_utf8(mail.subject);
+  mail.from_name = single_line(make_valid_utf8(mail.from_name));
+  mail.subject = single_line(make_valid_utf8(mail.subject));
   mail.text = make_valid_utf8(mail.text);
   mail.message_id = make_valid_utf8(mail.message_id);
   mail.in_reply_to = make_valid_utf8(mail.in_reply_to);

@@ -39,15 +39,22 @@ struct InboundConfig {
   ReplyTokenConfig reply;
 };
 
-/// One received message, provider-neutral. Addresses are lower-cased addr-specs.
+/// The Event actor of a mail whose sender is not an address (see InboundEmail::invalid_sender).
+/// Never a valid address nor a Slack id, so it matches no person in the directory.
+inline constexpr std::string_view kInvalidSender = "invalid-sender";
+
+/// One received message, provider-neutral. Addresses are lower-cased addr-specs
+/// (is_email_address()); recipients that are not addr-specs are dropped. Names and the subject
+/// hold no control characters (single_line()).
 struct InboundEmail {
-  std::string provider;         ///< "mailgun" | "postmark" | "sendgrid"
-  std::string from;             ///< From address
-  std::string from_name;        ///< display name (decoded UTF-8), may be empty
+  std::string provider;  ///< "mailgun" | "postmark" | "sendgrid"
+  std::string from;      ///< From address, else the envelope sender; "" when neither is an address
+  std::string invalid_sender;   ///< when `from` is "": the sender as sent, escaped by printable()
+  std::string from_name;        ///< display name (decoded UTF-8, one line), may be empty
   std::string envelope_from;    ///< SMTP MAIL FROM when the provider gives it ("" = bounce)
   std::vector<std::string> to;  ///< To addresses plus envelope recipients, deduplicated
   std::vector<std::string> cc;
-  std::string subject;                  ///< decoded UTF-8
+  std::string subject;                  ///< decoded UTF-8, one line
   std::string text;                     ///< plain text with the quoted reply and signature stripped
   std::string message_id;               ///< without <>; may be empty when the mail had none
   std::string in_reply_to;              ///< without <>
@@ -61,10 +68,11 @@ struct InboundEmail {
   int attachments = 0;
 };
 
-/// The Event for a message: kind "email.received", source "email", actor = from,
-/// dedupe_key "email:<message_id>" (or "email:<provider>:<sha256 of from+subject+text>" when
-/// there is no Message-ID), payload {provider, from, from_name, to[], cc[], subject, text,
-/// message_id, in_reply_to, references[], conversation_id (only when verified for the sender),
+/// The Event for a message: kind "email.received", source "email", actor = from (or
+/// kInvalidSender when from is ""), dedupe_key "email:<message_id>" (or
+/// "email:<provider>:<sha256 of sender+subject+text>" when there is no Message-ID), payload
+/// {provider, from, invalid_sender, from_name, to[], cc[], subject, text, message_id,
+/// in_reply_to, references[], conversation_id (only when verified for the sender),
 /// reply_token_refused (only when a token was not issued to the sender), auto_reply,
 /// auto_reason, attachments}.
 Event to_event(const InboundEmail& mail, TimePoint received_at);
@@ -100,6 +108,8 @@ class EmailInbound {
   ///     Postmark: application/json, SendGrid: multipart/form-data), else kUnsupportedMedia;
   ///  4. parsing, else kInvalidInput naming what is missing or malformed (no sender, bad JSON,
   ///     broken multipart…).
+  /// A sender that is present but not an address (CR/LF, spaces, angle brackets, a second
+  /// '@'…) is not an error: the mail is kept with from "" and invalid_sender set.
   /// A reply token among the recipients that fails verification is ignored (logged), not an
   /// error. The Event's received_at is the request's.
   [[nodiscard]] Expected<Event> handle(const net::HttpRequest& request);

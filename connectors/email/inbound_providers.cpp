@@ -10,6 +10,7 @@
 #include <memory>
 
 #include "bot/core/json.hpp"
+#include "bot/core/printable.hpp"
 #include "connectors/common/form.hpp"
 #include "connectors/email/gmime_init.hpp"
 
@@ -186,7 +187,7 @@ std::string to_utf8(std::string_view value, std::string_view charset, std::strin
     spdlog::warn(
         "email: sendgrid field '{}' could not be converted from charset '{}'; invalid "
         "bytes replaced",
-        field.substr(0, 32), cs.substr(0, 32));
+        printable(field, 32), printable(cs, 32));
     return make_valid_utf8(value);
   }
   std::string converted(out, written);

@@ -11,6 +11,7 @@
 #include <exception>
 #include <utility>
 
+#include "bot/core/printable.hpp"
 #include "connectors/common/crypto.hpp"
 
 namespace steward::email {
@@ -99,7 +100,8 @@ std::string reply_text(const std::vector<std::string>& lines) {
       t.remove_prefix(std::min<std::size_t>(4, t.size()));
     if (t.empty()) continue;
     if (!out.empty()) out += ' ';
-    out += t;
+    // The server's words end up in logs, the audit and Slack alerts.
+    out += printable(t, 512);
   }
   return out;
 }

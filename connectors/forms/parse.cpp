@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "bot/core/json.hpp"
+#include "bot/core/printable.hpp"
 #include "connectors/common/crypto.hpp"
 
 namespace steward::forms {
@@ -350,6 +351,9 @@ std::optional<double> parse_quantity(std::string_view text) {
 }
 
 bool is_email_address(std::string_view text) {
+  // The address becomes the event's actor: besides the ASCII checks below, no C1 control, line
+  // separator, bidi override or invalid UTF-8 (whatever printable() would escape).
+  if (printable(text, text.size()) != text) return false;
   auto at = text.find('@');
   if (at == std::string_view::npos || at == 0 || text.find('@', at + 1) != std::string_view::npos)
     return false;

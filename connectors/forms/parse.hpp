@@ -60,7 +60,8 @@ std::map<std::string, std::string> effective_refs(const FormConfig& form);
 std::optional<double> parse_quantity(std::string_view text);
 
 /// True for a plausible address: exactly one '@', non-empty local part, a domain with a dot
-/// and no empty labels, no whitespace, control characters, '<', '>' or ','.
+/// and no empty labels, no whitespace, control characters (C1 included), '<', '>' or ',', no
+/// Unicode line separator or bidi control, valid UTF-8.
 bool is_email_address(std::string_view text);
 
 /// Parses a Typeform webhook body. Errors (all kInvalidInput, with a precise reason):

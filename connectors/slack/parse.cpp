@@ -95,6 +95,14 @@ bool is_valid_utf8(std::string_view s) {
 
 }  // namespace
 
+bool is_slack_id(std::string_view id) {
+  if (id.empty() || id.size() > 64) return false;
+  for (char c : id)
+    if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'))
+      return false;
+  return true;
+}
+
 std::string unescape_text(std::string_view text) {
   std::string out;
   out.reserve(text.size());
@@ -173,6 +181,8 @@ Expected<EventsInbound> parse_events(std::string_view raw_body, const BotIdentit
   std::string subtype = json::string_or(*ev, "subtype");
   std::string channel = json::string_or(*ev, "channel");
   std::string ts = json::string_or(*ev, "ts");
+  if (!user.empty() && !is_slack_id(user))
+    return fail(Errc::kInvalidInput, "event field 'user' is not a Slack user id");
 
   // Membership events name the bot as `user` when it joins; those are not our own posts.
   bool membership = *ev_type == "member_joined_channel" || *ev_type == "member_left_channel";
@@ -242,6 +252,8 @@ Expected<CommandInbound> parse_command(std::string_view raw_body, const BotIdent
   std::string user_id = field("user_id");
   if (command.empty()) return fail(Errc::kInvalidInput, "slash command without 'command'");
   if (user_id.empty()) return fail(Errc::kInvalidInput, "slash command without 'user_id'");
+  if (!is_slack_id(user_id))
+    return fail(Errc::kInvalidInput, "slash command field 'user_id' is not a Slack user id");
 
   boost::json::object payload;
   for (std::string_view key : {"command", "text", "user_id", "user_name", "channel_id", "team_id",
@@ -250,7 +262,7 @@ Expected<CommandInbound> parse_command(std::string_view raw_body, const BotIdent
     if (!is_valid_utf8(value))
       return fail(Errc::kInvalidInput,
                   "slash command field '" + std::string(key) + "' is not valid UTF-8");
-    payload[key] = std::move(value);
+    payload[key] = key == "user_name" ? single_line(value) : std::move(value);
   }
   if (auto o = check_origin(self, field("team_id"), field("api_app_id"), "slash command"); !o)
     return Unexpected(o.error());
@@ -292,8 +304,11 @@ Expected<InteractionInbound> parse_interaction(std::string_view raw_body, const 
   const boost::json::object* user = json::get_object(p, "user");
   std::string user_id = user ? json::string_or(*user, "id") : std::string();
   if (user_id.empty()) return fail(Errc::kInvalidInput, "interaction without user.id");
+  if (!is_slack_id(user_id))
+    return fail(Errc::kInvalidInput, "interaction field 'user.id' is not a Slack user id");
   std::string user_name = user ? json::string_or(*user, "username") : std::string();
   if (user_name.empty() && user) user_name = json::string_or(*user, "name");
+  user_name = single_line(user_name);
 
   std::string channel_id, message_ts;
   if (const auto* container = json::get_object(p, "container")) {

@@ -58,7 +58,8 @@ struct InteractionInbound {
 /// types additionally carry the raw `event` object. Dedupe key: `slack:msg:<channel>:<ts>` when
 /// the event has channel and ts (covers retries and the app_mention+message pair), otherwise
 /// `slack:event:<event_id>`. Actor: the user id.
-/// @return kInvalidInput for malformed JSON, a missing envelope type, a url_verification without
+/// @return kInvalidInput for malformed JSON, an event `user` that is not a Slack id, a missing
+/// envelope type, a url_verification without
 ///         challenge, an event_callback without event/event.type, or (for events that are not
 ///         message-like) a missing event_id; kForbidden for an event_callback whose team_id /
 ///         api_app_id is not `self`'s (when known).
@@ -67,10 +68,12 @@ struct InteractionInbound {
                                                    const BotIdentity& self);
 
 /// Parses a slash-command form body. `ssl_check=1` → ssl_check=true, every other field dropped.
-/// Payload: {command, text, user_id, user_name, channel_id, team_id, response_url, trigger_id}.
+/// Payload: {command, text, user_id, user_name, channel_id, team_id, response_url, trigger_id};
+/// user_name is one line (single_line()); text is kept as typed.
 /// Dedupe key: `slack:cmd:<trigger_id>` (fallback `slack:cmd:<sha256 hex of body>`).
-/// @return kInvalidInput for a bad form encoding (a field that is not UTF-8 included) or a missing
-///         command / user_id; kForbidden when team_id / api_app_id is not `self`'s (when known).
+/// @return kInvalidInput for a bad form encoding (a field that is not UTF-8 included), a missing
+///         command / user_id, or a user_id that is not a Slack id; kForbidden when team_id /
+///         api_app_id is not `self`'s (when known).
 /// @par Thread safety: pure.
 [[nodiscard]] Expected<CommandInbound> parse_command(std::string_view raw_body,
                                                      const BotIdentity& self);
@@ -82,12 +85,21 @@ struct InteractionInbound {
 /// channel_id, message_ts, response_url, trigger_id, action_ts}, dedupe
 /// `slack:action:<user_id>:<action_ts>` for block_actions, else
 /// `slack:interaction:<type>:<trigger_id or view id or sha256 of body>`.
+/// user_name is one line (single_line()).
 /// @return kInvalidInput with the reason for a bad form, missing/invalid payload JSON, missing
-///         type or user, block_actions without actions, an approval click without value or
-///         action_ts; kForbidden when team.id / api_app_id is not `self`'s (when known).
+///         type or user, a user.id that is not a Slack id, block_actions without actions, an
+///         approval click without value or action_ts; kForbidden when team.id / api_app_id is
+///         not `self`'s (when known).
 /// @par Thread safety: pure.
 [[nodiscard]] Expected<InteractionInbound> parse_interaction(std::string_view raw_body,
                                                              const BotIdentity& self);
+
+/// True for a Slack id (user, team, channel: "U024BE7LH", "W111"): 1 to 64 ASCII letters,
+/// digits or '_'. The user id becomes the event's actor, which the audit records and four-eyes
+/// compares, and the directory matches people by Slack id or email; this charset can neither
+/// break a log line nor pass for an address. ('_' and lower case are kept for the ids operators
+/// write in [[people]] for tests and demos; Slack's own ids are upper case and digits.)
+bool is_slack_id(std::string_view id);
 
 /// Replaces &lt; &gt; &amp; (the only entities Slack sends) with their characters.
 std::string unescape_text(std::string_view text);

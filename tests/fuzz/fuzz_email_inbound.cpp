@@ -19,10 +19,12 @@
 
 #include "bot/core/clock.hpp"
 #include "bot/core/json.hpp"
+#include "bot/core/printable.hpp"
 #include "connectors/common/crypto.hpp"
 #include "connectors/email/gmime_init.hpp"
 #include "connectors/email/inbound.hpp"
 #include "connectors/email/inbound_providers.hpp"
+#include "connectors/email/message.hpp"
 #include "connectors/email/reply_token.hpp"
 #include "tests/fuzz/fuzz_util.hpp"
 
@@ -88,8 +90,13 @@ bool has_upper_ascii(std::string_view s) {
 }
 
 void check_mail(const email::InboundEmail& mail, const email::InboundConfig& config) {
-  fuzz::require(!mail.from.empty(), "mail without sender");
+  // A sender that is not an address keeps the mail, marked: never attacker-formatted text.
+  fuzz::require(mail.from.empty() != mail.invalid_sender.empty(),
+                "sender neither valid nor marked");
+  fuzz::require(mail.from.empty() || email::is_email_address(mail.from), "sender not an address");
   fuzz::require(!has_upper_ascii(mail.from), "sender not lower-cased");
+  for (const auto* s : {&mail.invalid_sender, &mail.from_name, &mail.subject})
+    fuzz::require(steward::single_line(*s) == *s, "control character in a one-line field");
   for (const auto* s : {&mail.from, &mail.from_name, &mail.subject, &mail.text, &mail.message_id,
                         &mail.in_reply_to})
     fuzz::require(valid_utf8(*s), "mail field is not valid UTF-8");
@@ -97,6 +104,7 @@ void check_mail(const email::InboundEmail& mail, const email::InboundConfig& con
   for (const auto* list : {&mail.to, &mail.cc}) {
     for (std::size_t i = 0; i < list->size(); ++i) {
       fuzz::require(!has_upper_ascii((*list)[i]), "recipient not lower-cased");
+      fuzz::require(email::is_email_address((*list)[i]), "recipient not an address");
       fuzz::require(std::find(list->begin() + static_cast<std::ptrdiff_t>(i) + 1, list->end(),
                               (*list)[i]) == list->end(),
                     "recipient listed twice");

@@ -33,6 +33,7 @@
 #include <set>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include "connectors/common/crypto.hpp"
@@ -1539,6 +1540,21 @@ void HostileInput::mailgun_corpus() {
              "close\r\n\r\n" +
              chunked(big)),
          413);
+  // CR/LF in the sender (log forging): the mail is kept, the sender never becomes the actor.
+  const std::string forged = "\r\n[2026-12-03 00:00:00.000] [info] FORGED";
+  for (const auto& [name, field, value] :
+       std::vector<std::tuple<std::string, std::string, std::string>>{
+           {"CR/LF in the envelope sender", "sender", "ann@customer.example" + forged},
+           {"CR/LF in From", "from", "Ann <ann@customer.example" + forged + ">"},
+           {"CR/LF in the display name", "from", "\"Ann" + forged + "\" <ann@customer.example>"},
+           {"two '@' in From", "from", "Ann <ann@evil@customer.example>"},
+           {"LF in the recipient", "recipient", "support@acme.example\nbcc@evil.example"}}) {
+    auto cid = next_id("mg-crlf") + "@customer.example";
+    auto f = mailgun_mail(cid);
+    for (auto& [k, v] : f)
+      if (k == field) v = value;
+    expect_accepted(R, "CR/LF sender", name, mailgun_signed(f), "email:" + cid);
+  }
 }
 
 // ------------------------------------------------------------------------------ Postmark
@@ -1606,6 +1622,33 @@ void HostileInput::postmark_corpus() {
   expect(R, "NUL bytes", "raw NUL in Subject", postmark(nul), 400);
   expect(R, "oversized", "300 KB authenticated",
          postmark(R"({"From":"a@b.example","TextBody":")" + std::string(300000, 't') + "\"}"), 413);
+  // CR/LF in the sender (log forging): the mail is kept, the sender never becomes the actor.
+  const std::string forged = "\r\n[2026-12-03 00:00:00.000] [info] FORGED";
+  auto with_sender = [&](const std::string& mid, const std::string& email, const std::string& name,
+                         const std::string& return_path) {
+    boost::json::array headers{{{"Name", "Message-ID"}, {"Value", "<" + mid + ">"}}};
+    if (!return_path.empty()) headers.push_back({{"Name", "Return-Path"}, {"Value", return_path}});
+    boost::json::object o{{"From", email},
+                          {"FromFull", {{"Email", email}, {"Name", name}, {"MailboxHash", ""}}},
+                          {"ToFull", boost::json::array{{{"Email", "support@acme.example"}}}},
+                          {"Subject", "Hello" + forged},
+                          {"TextBody", "Where is my parcel?"},
+                          {"Headers", std::move(headers)}};
+    return boost::json::serialize(o);
+  };
+  for (const auto& [name, email, display, return_path] :
+       std::vector<std::tuple<std::string, std::string, std::string, std::string>>{
+           {"CR/LF in FromFull.Email", "ann@customer.example" + forged, "Ann", ""},
+           {"CR/LF in FromFull.Name", "ann@customer.example", "Ann" + forged, ""},
+           {"CR/LF in Return-Path", "ann@customer.example", "Ann",
+            "<ann@customer.example" + forged + ">"},
+           {"CR/LF in sender and Return-Path", "a@customer.example" + forged, "Ann",
+            "ann@customer.example" + forged},
+           {"angle brackets in FromFull.Email", "<ann@customer.example>", "Ann", ""}}) {
+    auto cid = next_id("pm-crlf") + "@customer.example";
+    expect_accepted(R, "CR/LF sender", name,
+                    postmark(with_sender(cid, email, display, return_path)), "email:" + cid);
+  }
 }
 
 // ------------------------------------------------------------------------------ SendGrid
@@ -1682,6 +1725,21 @@ void HostileInput::sendgrid_corpus() {
   }
   expect(R, "oversized", "300 KB authenticated",
          sendgrid(multipart({{"from", "a@b.example"}, {"text", std::string(300000, 't')}})), 413);
+  // CR/LF in the sender (log forging): the mail is kept, the sender never becomes the actor.
+  const std::string forged = "\r\n[2026-12-03 00:00:00.000] [info] FORGED";
+  for (const auto& [name, field, value] :
+       std::vector<std::tuple<std::string, std::string, std::string>>{
+           {"CR/LF in the envelope sender", "envelope",
+            R"({"to":["support@acme.example"],"from":"ann@customer.example\r\n[info] FORGED"})"},
+           {"CR/LF in from", "from", "Ann" + forged + " <ann@customer.example>"},
+           {"space inside the address", "from", "Ann <ann smith@customer.example>"},
+           {"CR/LF in to", "to", "support@acme.example" + forged}}) {
+    auto cid = next_id("sg-crlf") + "@customer.example";
+    auto f = sendgrid_mail(cid);
+    for (auto& [k, v] : f)
+      if (k == field) v = value;
+    expect_accepted(R, "CR/LF sender", name, sendgrid(multipart(f)), "email:" + cid);
+  }
 }
 
 // ------------------------------------------------------------------------------ HTTP framing
@@ -2033,12 +2091,20 @@ TEST_F(HostileInput, EveryRouteAnswersTheDocumentedStatusAndAcceptsNothingElse) 
   // Every stored event is valid JSON (and so valid UTF-8), whatever came in.
   try {
     SQLite::Database db((dir_.path() / "steward.db").string(), SQLite::OPEN_READONLY);
-    SQLite::Statement q(db, "SELECT dedupe_key, payload FROM inbox");
+    SQLite::Statement q(db, "SELECT dedupe_key, payload, actor FROM inbox");
     while (q.executeStep()) {
       boost::system::error_code ec;
       boost::json::parse(q.getColumn(1).getString(), ec);
       EXPECT_FALSE(ec) << "stored payload of " << clip(q.getColumn(0).getString(), 80)
                        << " is not valid JSON: " << clip(q.getColumn(1).getString());
+      // The actor is validated at the connector: whatever came in, no control character and
+      // none of the corpus's forged log lines (the CR/LF sender cases).
+      const std::string actor = q.getColumn(2).getString();
+      for (unsigned char c : actor)
+        EXPECT_FALSE(c < 0x20 || c == 0x7f)
+            << "actor of " << clip(q.getColumn(0).getString(), 80) << ": " << clip(actor);
+      EXPECT_EQ(lower(actor).find("forged"), std::string::npos)
+          << "actor of " << clip(q.getColumn(0).getString(), 80) << ": " << clip(actor);
     }
   } catch (const std::exception& e) {
     ADD_FAILURE() << e.what();
@@ -2101,6 +2167,219 @@ TEST_F(HostileInput, RequestTextNeverForgesLogLines) {
     pos += marker.size();
   }
   EXPECT_EQ(forged, 0u) << "request text starts " << forged << " log line(s), e.g.:\n" << first;
+}
+
+TEST_F(HostileInput, OutsideNamesAndAddressesNeverForgeLogLinesActorsOrTerminalOutput) {
+  ASSERT_NO_FATAL_FAILURE(start());
+  // Lower case: the connector lower-cases addresses, and the forged line must still be found.
+  const std::string marker = "forged-" + crypto::random_hex(3);
+  // What a forged spdlog line looks like; the CR/LF before it is what the attacker hopes starts
+  // a new line in the log.
+  const std::string forged = "[2026-12-03 00:00:00.000] [info] " + marker;
+  const std::string crlf = "\r\n" + forged;
+  // A reply token with a wrong MAC: the connector logs that it ignores it, naming the sender.
+  const std::string bad_token = "reply+conv_forged.AAAAAAAAAAAAAAAAAAAAAAAAAA@in.acme.example";
+  const std::string R = "log forging";
+
+  // Postmark: the sender, display name and subject carry the forged line; the subject also
+  // carries a terminal escape (set the window title, clear the screen).
+  const auto pm_id = next_id("pm-forge") + "@customer.example";
+  boost::json::object pm{
+      {"From", "ann@customer.example" + crlf},
+      {"FromFull",
+       {{"Email", "ann@customer.example" + crlf}, {"Name", "Ann" + crlf}, {"MailboxHash", ""}}},
+      {"To", bad_token},
+      {"ToFull", boost::json::array{{{"Email", bad_token}, {"Name", ""}}}},
+      {"CcFull", boost::json::array{{{"Email", "cc@acme.example" + crlf}, {"Name", ""}}}},
+      {"Subject", "Refund\x1b]0;pwned\x07\x1b[2J" + crlf},
+      {"TextBody", "Where is my parcel?"},
+      {"Headers", boost::json::array{{{"Name", "Message-ID"}, {"Value", "<" + pm_id + ">"}}}}};
+  auto pm_reply = postmark(boost::json::serialize(pm));
+  expect_accepted(R, "postmark", "CR/LF in sender, name, subject", pm_reply, "email:" + pm_id);
+
+  // Mailgun, correctly signed: the envelope sender and the From header carry the forged line.
+  const auto mg_id = next_id("mg-forge") + "@customer.example";
+  auto mg = mailgun_mail(mg_id);
+  for (auto& [k, v] : mg) {
+    if (k == "sender") v = "ann@customer.example" + crlf;
+    if (k == "from") v = "\"Ann" + crlf + "\" <ann@customer.example" + crlf + ">";
+    if (k == "recipient") v = bad_token;
+    if (k == "subject") v = "Order" + crlf;
+  }
+  expect_accepted(R, "mailgun", "CR/LF in sender, from, subject", mailgun_signed(mg),
+                  "email:" + mg_id);
+
+  // SendGrid: the envelope sender carries it, and a declared charset (logged when unknown).
+  const auto sg_id = next_id("sg-forge") + "@customer.example";
+  auto sg = sendgrid_mail(sg_id);
+  // (The old log line cut the charset at 32 bytes: the marker alone fits.)
+  sg.emplace_back("charsets", R"({"text":"x\r\n)" + marker + R"("})");
+  for (auto& [k, v] : sg) {
+    if (k == "from") v = "Ann" + crlf + " <ann@customer.example" + crlf + ">";
+    if (k == "envelope")
+      v = R"({"to":[")" + bad_token + R"("],"from":"ann@customer.example\r\n)" + forged + R"("})";
+  }
+  expect_accepted(R, "sendgrid", "CR/LF in sender and envelope", sendgrid(multipart(sg)),
+                  "email:" + sg_id);
+
+  // Slack: a user name and command text with a newline are kept (as data); a user id with one
+  // is not a Slack id.
+  auto cmd = urlencoded({{"command", "/steward"},
+                         {"text", "help" + crlf},
+                         {"user_id", "U_DANA"},
+                         {"user_name", "dana" + crlf},
+                         {"channel_id", "C_HOSTILE"},
+                         {"team_id", "T0FAKE"},
+                         {"trigger_id", "tr-forge-1"}});
+  expect_accepted(R, "slack command", "CR/LF in user name and text",
+                  slack_signed("/slack/commands", cmd), "slack:cmd:tr-forge-1");
+  auto bad_cmd = urlencoded({{"command", "/steward"},
+                             {"text", "help"},
+                             {"user_id", "U_DANA" + crlf},
+                             {"user_name", "dana"},
+                             {"channel_id", "C_HOSTILE"},
+                             {"team_id", "T0FAKE"},
+                             {"trigger_id", "tr-forge-2"}});
+  expect(R, "slack command", "CR/LF in user id", slack_signed("/slack/commands", bad_cmd), 400);
+  boost::json::object click{{"type", "block_actions"},
+                            {"user", {{"id", "U_DANA"}, {"username", "dana" + crlf}}},
+                            {"team", {{"id", "T0FAKE"}}},
+                            {"container", {{"channel_id", "C_HOSTILE"}, {"message_ts", "1.1"}}},
+                            {"trigger_id", "tr-forge-3"},
+                            {"actions", boost::json::array{{{"action_id", "hostile.noop"},
+                                                            {"block_id", "b1"},
+                                                            {"value", "v" + crlf},
+                                                            {"action_ts", "77.1"}}}}};
+  expect_accepted(R, "slack interaction", "CR/LF in user name and value",
+                  slack_signed("/slack/interactivity",
+                               urlencoded({{"payload", boost::json::serialize(click)}})),
+                  "slack:action:U_DANA:77.1");
+  click["user"] = {{"id", "U_DANA" + crlf}, {"username", "dana"}};
+  click["actions"].as_array()[0].as_object()["action_ts"] = "77.2";
+  expect(R, "slack interaction", "CR/LF in user id",
+         slack_signed("/slack/interactivity",
+                      urlencoded({{"payload", boost::json::serialize(click)}})),
+         400);
+
+  // Forms: free-text fields may hold newlines (they are data); the address may not.
+  const auto form_id = next_id("form-forge");
+  boost::json::object form{{"event_id", form_id},
+                           {"fields",
+                            {{"name", "Ann" + crlf},
+                             {"email", "ann@customer.example"},
+                             {"company", "Customer Ltd" + crlf},
+                             {"message", "Please call me." + crlf}}}};
+  expect_accepted(R, "form", "CR/LF in name, company, message",
+                  form_signed(boost::json::serialize(form)), "form:website:" + form_id);
+  form["event_id"] = next_id("form-forge");
+  form["fields"].as_object()["email"] = "ann@customer.example" + crlf;
+  expect(R, "form", "CR/LF in the address", form_signed(boost::json::serialize(form)), 400);
+
+  // Let the runtime file and triage the mails (its logs and audit entries are checked too).
+  const auto deadline = std::chrono::steady_clock::now() + 20s;
+  auto pending = [&] {
+    SQLite::Database db((dir_.path() / "steward.db").string(), SQLite::OPEN_READONLY);
+    db.exec("PRAGMA busy_timeout = 5000");
+    SQLite::Statement q(db, "SELECT count(*) FROM inbox WHERE status = 'pending'");
+    q.executeStep();
+    return q.getColumn(0).getInt();
+  };
+  while (pending() > 0 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(100ms);
+  child_->stop(SIGTERM, 15s);
+
+  const std::string text = log();
+  std::size_t pos = 0, at_line_start = 0;
+  std::string first;
+  while ((pos = text.find(marker, pos)) != std::string::npos) {
+    // The forged text is "[date] [info] MARKER": find where its line starts.
+    auto line = text.rfind('\n', pos);
+    auto cr = text.rfind('\r', pos);
+    if (cr != std::string::npos && (line == std::string::npos || cr > line)) line = cr;
+    auto start = line == std::string::npos ? 0 : line + 1;
+    if (text.compare(start, forged.size(), forged) == 0 || start == pos) {
+      if (at_line_start++ == 0) first = text.substr(start > 200 ? start - 200 : 0, 400);
+    }
+    pos += marker.size();
+  }
+  EXPECT_EQ(at_line_start, 0u) << "outside text starts " << at_line_start << " log line(s), e.g.:\n"
+                               << first;
+
+  // No stored actor, audit actor or address is attacker-formatted text.
+  auto has_control = [](const std::string& s) {
+    for (unsigned char c : s)
+      if (c < 0x20 || c == 0x7f) return true;
+    return false;
+  };
+  SQLite::Database db((dir_.path() / "steward.db").string(), SQLite::OPEN_READONLY);
+  db.exec("PRAGMA busy_timeout = 5000");
+  std::map<std::string, std::string> actors;
+  SQLite::Statement q(db, "SELECT dedupe_key, actor, payload FROM inbox");
+  while (q.executeStep()) {
+    const std::string key = q.getColumn(0).getString();
+    const std::string actor = q.getColumn(1).getString();
+    actors[key] = actor;
+    EXPECT_FALSE(has_control(actor)) << key << ": actor " << clip(actor);
+    EXPECT_EQ(actor.find(marker), std::string::npos) << key << ": actor " << clip(actor);
+    boost::system::error_code ec;
+    auto payload = boost::json::parse(q.getColumn(2).getString(), ec);
+    ASSERT_FALSE(ec) << key;
+    if (key.rfind("email:", 0) != 0) continue;
+    const auto& p = payload.as_object();
+    for (const char* field : {"from", "from_name", "subject"}) {
+      auto v = steward::e2e::str(payload, field);
+      EXPECT_FALSE(has_control(v)) << key << ": " << field << " " << clip(v);
+      if (std::string(field) == "from") {
+        EXPECT_EQ(v.find(marker), std::string::npos) << key << ": from " << clip(v);
+      }
+    }
+    for (const char* list : {"to", "cc"}) {
+      const auto* a = p.if_contains(list);
+      if (!a || !a->is_array()) continue;
+      for (const auto& addr : a->as_array()) {
+        EXPECT_EQ(std::string(addr.as_string()).find(marker), std::string::npos)
+            << key << ": " << list << " " << clip(std::string(addr.as_string()));
+      }
+    }
+  }
+  // Postmark's FromFull.Email is taken as sent: not an address, so the mail is kept with the
+  // sender marked invalid. Mailgun's and SendGrid's From go through GMime's address parser,
+  // which may take the addr-spec out of the brackets; either way never the forged text.
+  EXPECT_EQ(actors["email:" + pm_id], "invalid-sender");
+  for (const auto& id : {mg_id, sg_id}) {
+    const auto& actor = actors["email:" + id];
+    EXPECT_TRUE(actor == "invalid-sender" || actor == "ann@customer.example")
+        << id << ": " << actor;
+  }
+  EXPECT_EQ(actors["form:website:" + form_id], "ann@customer.example");
+  EXPECT_EQ(actors["slack:cmd:tr-forge-1"], "U_DANA");
+  SQLite::Statement aq(db, "SELECT actor FROM audit");
+  while (aq.executeStep()) {
+    const std::string actor = aq.getColumn(0).getString();
+    EXPECT_FALSE(has_control(actor)) << "audit actor " << clip(actor);
+    EXPECT_EQ(actor.find(marker), std::string::npos) << "audit actor " << clip(actor);
+  }
+
+  // What the operator's terminal shows: no raw ESC, CR or LF from outside.
+  std::string env;
+  for (const auto& e : secrets_.env()) env += e + " ";
+  auto event_id = steward::e2e::str(boost::json::parse(pm_reply.body), "event_id");
+  for (const std::string& sub :
+       {std::string("tickets"), "audit trace " + event_id, std::string("approvals list --all")}) {
+    auto [rc, out] =
+        steward::testing::run("cd " + dir_.path().string() + " && " + env + STEWARD_BIN + " " +
+                              sub + " --config " + config_.string());
+    EXPECT_EQ(out.find('\x1b'), std::string::npos) << sub << ": raw ESC in\n" << out;
+    EXPECT_EQ(out.find('\r'), std::string::npos) << sub << ": raw CR in\n" << out;
+    std::size_t p = 0;
+    while ((p = out.find(marker, p)) != std::string::npos) {
+      auto line = out.rfind('\n', p);
+      auto start = line == std::string::npos ? 0 : line + 1;
+      EXPECT_NE(out.compare(start, forged.size(), forged), 0) << sub << ": a forged line in\n"
+                                                              << out;
+      p += marker.size();
+    }
+  }
 }
 
 TEST_F(HostileInput, CheckCommandAndConfigErrorsNeverPrintSecrets) {

@@ -678,6 +678,25 @@ TEST(SupportTriage, HeadersStayOnOneLine) {
   EXPECT_EQ(str(f.at("subject")), "Re: Hi Bcc: all@acme.example");
 }
 
+TEST(SupportTriage, SenderThatIsNotAnAddressIsSummarisedButNeverAnswered) {
+  auto agent = make_agent();
+  FakeContext ctx;
+  Mail m;
+  Event e = email_event(m);
+  e.actor = "invalid-sender";
+  e.payload["from"] = "";
+  e.payload["invalid_sender"] = "ann@customer.example\\x0d\\x0a[info] FORGED";
+  auto plan = agent.handle(e, ctx);
+  ASSERT_TRUE(plan) << plan.error().message;
+  EXPECT_EQ(kinds(*plan), std::vector<std::string>{"slack.post"});
+  EXPECT_EQ(plan->notes.back(), "reply: none drafted, the sender is not an address");
+  const auto post = boost::json::serialize(plan->actions[0].fields);
+  EXPECT_NE(post.find("sender that is not an address: ann@customer.example"), std::string::npos)
+      << post;
+  EXPECT_NE(post.find("no reply drafted"), std::string::npos) << post;
+  EXPECT_EQ(str(plan->facts.at("ticket").at("customer")), "");
+}
+
 TEST(SupportTriage, InvalidInput) {
   auto agent = make_agent();
   FakeContext ctx;

@@ -219,6 +219,23 @@ TEST_F(MailroomTest, ClassificationIsStored) {
   EXPECT_EQ(missing.error().code, Errc::kNotFound);
 }
 
+TEST_F(MailroomTest, TicketsShowOutsideTextOnOneLineWithoutTerminalControls) {
+  // Rows written before the connector made subjects one line, or by another writer.
+  auto e = email("forged@x.example");
+  e.payload["from"] = "";
+  e.payload["subject"] = "Refund\x1b]0;pwned\x07\r\n[2026-12-03 00:00:00.000] [info] FORGED";
+  file(e);
+  auto reply = command_reply(*store_, clock_, "tickets", CommandViewer{});
+  ASSERT_TRUE(reply) << reply.error().message;
+  EXPECT_EQ(reply->find('\x1b'), std::string::npos) << *reply;
+  EXPECT_EQ(reply->find('\r'), std::string::npos) << *reply;
+  EXPECT_EQ(reply->find("\n[2026-12-03"), std::string::npos) << *reply;
+  EXPECT_NE(reply->find("*Refund ]0;pwned  [2026-12-03 00:00:00.000] [info] FORGED*"),
+            std::string::npos)
+      << *reply;
+  EXPECT_NE(reply->find("(sender is not an address)"), std::string::npos) << *reply;
+}
+
 TEST_F(MailroomTest, TicketsCommandListsOpenConversationsFirst) {
   auto empty = command_reply(*store_, clock_, "tickets", CommandViewer{});
   ASSERT_TRUE(empty);

@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <boost/json/array.hpp>
+#include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 #include <fstream>
 #include <iterator>
@@ -768,6 +769,11 @@ TEST_F(InboundTest, UnknownProviderIsNotFound) {
   ASSERT_FALSE(ev);
   EXPECT_EQ(ev.error().code, Errc::kNotFound);
   EXPECT_EQ(ev.error().message, "unknown email provider 'mandrill'");
+  auto forged = post("x\r\n[2026-12-03 00:00:00.000] [info] FORGED", "application/json", "{}");
+  auto ev2 = inbound.handle(forged);
+  ASSERT_FALSE(ev2);
+  EXPECT_EQ(ev2.error().message,
+            "unknown email provider 'x\\x0d\\x0a[2026-12-03 00:00:00.000] [info] FORGED'");
   auto parsed = inbound.parse("mandrill", "application/json", "{}");
   ASSERT_FALSE(parsed);
   EXPECT_EQ(parsed.error().code, Errc::kNotFound);
@@ -795,6 +801,155 @@ TEST_F(InboundTest, UnconfiguredProviderIsNotFound) {
 }
 
 // ---- pure helpers -------------------------------------------------------------------------
+
+// ---- senders, recipients and names from outside (log forging, actors) -----------------------
+
+const std::string kForged = "[2026-12-03 00:00:00.000] [info] FORGED";
+
+bool has_control(std::string_view s) {
+  for (unsigned char c : s)
+    if (c < 0x20 || c == 0x7f) return true;
+  return false;
+}
+
+/// Neither the actor nor an address, name or subject of `ev` holds a control character.
+void expect_clean(const Event& ev) {
+  EXPECT_FALSE(has_control(ev.actor)) << ev.actor;
+  const auto& p = ev.payload;
+  for (const char* key : {"from", "invalid_sender", "from_name", "subject", "auto_reason"})
+    EXPECT_FALSE(has_control(p.at(key).as_string())) << key << ": " << p.at(key).as_string();
+  for (const char* key : {"to", "cc"})
+    for (const auto& a : json_strings(p.at(key))) EXPECT_FALSE(has_control(a)) << key << ": " << a;
+}
+
+std::string postmark_with_sender(std::string email, std::string name, std::string subject,
+                                 boost::json::array extra_headers = {}) {
+  boost::json::array headers{{{"Name", "Message-ID"}, {"Value", "<pm-sender-1@customer.example>"}}};
+  for (auto& h : extra_headers) headers.push_back(std::move(h));
+  boost::json::object o{
+      {"From", email},
+      {"FromFull", {{"Email", email}, {"Name", name}, {"MailboxHash", ""}}},
+      {"ToFull", boost::json::array{{{"Email", "support@acme.example"}, {"Name", ""}},
+                                    {{"Email", "ops@acme.example\r\n" + kForged}, {"Name", ""}}}},
+      {"CcFull", boost::json::array{{{"Email", "Eve@Example.org"}, {"Name", "Eve\r\nX"}},
+                                    {{"Email", "a@b@c.example"}, {"Name", ""}}}},
+      {"Subject", subject},
+      {"TextBody", "Where is my parcel?"},
+      {"Headers", std::move(headers)}};
+  return boost::json::serialize(o);
+}
+
+TEST_F(InboundTest, PostmarkCrLfSenderIsKeptWithTheSenderMarkedInvalid) {
+  auto ev = inbound.handle(postmark_post(postmark_with_sender(
+      "ann@customer.example\r\n" + kForged, "Ann\r\n" + kForged, "Refund\x1b]0;x\x07\r\nnow")));
+  ASSERT_TRUE(ev) << ev.error().message;
+  const auto& p = ev->payload;
+  EXPECT_EQ(ev->actor, kInvalidSender);
+  EXPECT_EQ(p.at("from").as_string(), "");
+  EXPECT_EQ(p.at("invalid_sender").as_string(),
+            "ann@customer.example\\x0d\\x0a[2026-12-03 00:00:00.000] [info] forged");
+  EXPECT_EQ(p.at("from_name").as_string(), "Ann " + kForged);
+  EXPECT_EQ(p.at("subject").as_string(), "Refund ]0;x  now");
+  // Recipients that are not addresses are dropped, the others kept.
+  EXPECT_EQ(json_strings(p.at("to")), Strings{"support@acme.example"});
+  EXPECT_EQ(json_strings(p.at("cc")), Strings{"eve@example.org"});
+  EXPECT_FALSE(p.at("auto_reply").as_bool());
+  EXPECT_EQ(ev->dedupe_key, "email:pm-sender-1@customer.example");
+  expect_clean(*ev);
+}
+
+TEST_F(InboundTest, PostmarkSenderThatIsNotAnAddrSpecIsMarkedInvalid) {
+  for (const std::string bad :
+       {"a@b@customer.example", "ann smith@customer.example", "<ann@customer.example>",
+        "ann@customer.example>", "ann\t@customer.example", "ann@customer",
+        "ann\x1b@customer.example", "ann@customer.example\xc2\x85"}) {
+    auto ev = inbound.handle(postmark_post(postmark_with_sender(bad, "Ann", "Hello")));
+    ASSERT_TRUE(ev) << bad << ": " << ev.error().message;
+    EXPECT_EQ(ev->actor, kInvalidSender) << bad;
+    EXPECT_EQ(ev->payload.at("from").as_string(), "") << bad;
+    EXPECT_FALSE(ev->payload.at("invalid_sender").as_string().empty()) << bad;
+    expect_clean(*ev);
+  }
+}
+
+TEST_F(InboundTest, InvalidFromFallsBackToAValidEnvelopeSender) {
+  auto ev = inbound.handle(postmark_post(
+      postmark_with_sender("ann@customer.example\r\n" + kForged, "Ann", "Hello",
+                           {{{"Name", "Return-Path"}, {"Value", "<Ann@Customer.example>"}}})));
+  ASSERT_TRUE(ev) << ev.error().message;
+  EXPECT_EQ(ev->actor, "ann@customer.example");
+  EXPECT_EQ(ev->payload.at("from").as_string(), "ann@customer.example");
+  EXPECT_EQ(ev->payload.at("invalid_sender").as_string(), "");
+  expect_clean(*ev);
+}
+
+TEST_F(InboundTest, MailgunCrLfSenderNeverBecomesTheActor) {
+  auto body = mailgun_form(kMailgunReplyTs, token50('s'),
+                           {{"recipient", "support@acme.example"},
+                            {"sender", "ann@customer.example\r\n" + kForged},
+                            {"from", "ann@customer.example\r\n" + kForged},
+                            {"subject", "Order\r\n" + kForged},
+                            {"Message-Id", "<mg-sender-1@customer.example>"},
+                            {"body-plain", "Where is my parcel?"}});
+  auto ev = inbound.handle(post("mailgun", "application/x-www-form-urlencoded", body));
+  ASSERT_TRUE(ev) << ev.error().message;
+  // GMime's address parser may find the addr-spec before the line break; never the rest.
+  EXPECT_TRUE(ev->actor == kInvalidSender || ev->actor == "ann@customer.example") << ev->actor;
+  EXPECT_EQ(ev->payload.at("subject").as_string(), "Order " + kForged);
+  // An envelope sender that is not an address is unknown, not the empty bounce sender.
+  EXPECT_FALSE(ev->payload.at("auto_reply").as_bool());
+  expect_clean(*ev);
+
+  auto bad_from = mailgun_form(kMailgunReplyTs, token50('t'),
+                               {{"sender", "a@b@customer.example\r\n" + kForged},
+                                {"from", "Ann <a@b@customer.example>"},
+                                {"subject", "Order"},
+                                {"body-plain", "Where is my parcel?"}});
+  auto ev2 = inbound.handle(post("mailgun", "application/x-www-form-urlencoded", bad_from));
+  ASSERT_TRUE(ev2) << ev2.error().message;
+  EXPECT_EQ(ev2->actor, kInvalidSender);
+  EXPECT_FALSE(ev2->payload.at("invalid_sender").as_string().empty());
+  expect_clean(*ev2);
+}
+
+TEST_F(InboundTest, SendGridCrLfSenderNeverBecomesTheActor) {
+  auto part = [](const std::string& name, const std::string& value) {
+    return "--xYzZY\r\nContent-Disposition: form-data; name=\"" + name + "\"\r\n\r\n" + value +
+           "\r\n";
+  };
+  const std::string body =
+      part("from", "Ann\r\n" + kForged + " <a@b@customer.example>") +
+      part("to", "support@acme.example") +
+      part("envelope", R"({"to":["support@acme.example"],"from":"a@b@customer.example\r\n)" +
+                           kForged + R"("})") +
+      part("subject", "Order\r\n" + kForged) + part("text", "Where is my parcel?") +
+      "--xYzZY--\r\n";
+  auto ev = inbound.handle(sendgrid_post(body));
+  ASSERT_TRUE(ev) << ev.error().message;
+  EXPECT_EQ(ev->actor, kInvalidSender);
+  EXPECT_EQ(ev->payload.at("from").as_string(), "");
+  EXPECT_FALSE(ev->payload.at("auto_reply").as_bool());
+  EXPECT_EQ(json_strings(ev->payload.at("to")), Strings{"support@acme.example"});
+  expect_clean(*ev);
+}
+
+TEST_F(InboundTest, BareMailerDaemonEnvelopeWithoutFromIsAKeptAutoReply) {
+  auto body = mailgun_form(kMailgunReplyTs, token50('u'),
+                           {{"sender", "MAILER-DAEMON"},
+                            {"subject", "Undelivered Mail Returned to Sender"},
+                            {"body-plain", "This is the mail system."}});
+  auto ev = inbound.handle(post("mailgun", "application/x-www-form-urlencoded", body));
+  ASSERT_TRUE(ev) << ev.error().message;
+  EXPECT_EQ(ev->actor, kInvalidSender);
+  EXPECT_TRUE(ev->payload.at("auto_reply").as_bool());
+  EXPECT_EQ(ev->payload.at("auto_reason").as_string(), "envelope sender mailer-daemon");
+}
+
+TEST(AutoReplyReason, HeaderKeywordIsEscaped) {
+  using H = std::vector<std::pair<std::string, std::string>>;
+  EXPECT_EQ(auto_reply_reason(H{{"Auto-Submitted", "auto-replied\r\n[x]"}}, "a@x.example", ""),
+            "Auto-Submitted: auto-replied\\x0d\\x0a[x]");
+}
 
 TEST(StripQuotedReply, DropsQuotedLines) {
   EXPECT_EQ(strip_quoted_reply("Sounds good.\n> Can you do Friday?\n>\n> Thanks\n"),

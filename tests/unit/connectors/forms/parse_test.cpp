@@ -4,6 +4,7 @@
 
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
 #include <string>
 
 #include "bot/core/json.hpp"
@@ -417,6 +418,29 @@ TEST(FormsEmail, AddressCheck) {
   for (const char* bad : {"", "@b.co", "a@", "a@b", "a@b.", "a@.b", "a@b..co", "a b@c.de",
                           "a@b@c.de", "<a@b.co>", "a@b.co\n", "a,b@c.de"})
     EXPECT_FALSE(is_email_address(bad)) << bad;
+  // International addresses pass; what would break a log line or reorder text does not.
+  EXPECT_TRUE(is_email_address("jörg@müller.example"));
+  for (const char* bad :
+       {"a@b.co\r\n[2026-12-03 00:00:00.000] [info] FORGED", "a\x1b@b.co", "a@b.co\xc2\x85",
+        "a\xe2\x80\xa8@b.co", "a\xe2\x80\xae@b.co", "a\xff@b.co"})
+    EXPECT_FALSE(is_email_address(bad)) << bad;
+}
+
+TEST(FormsParseJson, ActorIsNeverAttackerFormattedText) {
+  const std::string forged = "\r\n[2026-12-03 00:00:00.000] [info] FORGED";
+  bj::object body{{"event_id", "e-forge"},
+                  {"fields", {{"email", "ann@customer.example" + forged}, {"name", "Ann"}}}};
+  auto bad = parse_json_submission(json_form(), bj::serialize(body));
+  ASSERT_FALSE(bad.has_value());
+  EXPECT_EQ(bad.error().code, Errc::kInvalidInput);
+  EXPECT_NE(bad.error().message.find("'email'"), std::string::npos) << bad.error().message;
+
+  // Free-text fields are data: kept as sent; the actor is the validated address.
+  body["fields"] = {
+      {"email", "Ann@Customer.example"}, {"name", "Ann" + forged}, {"message", "line 1\nline 2"}};
+  auto ok = parse_json_submission(json_form(), bj::serialize(body));
+  ASSERT_TRUE(ok.has_value()) << ok.error().message;
+  EXPECT_EQ(ok->actor, "ann@customer.example");
 }
 
 }  // namespace

@@ -330,5 +330,62 @@ TEST(SlackParseOrigin, ForeignWorkspaceOrAppIsForbidden) {
                   ->challenge.has_value());
 }
 
+// ---- ids and names from outside (log forging, actors) ---------------------------------------
+
+TEST(SlackIds, OnlyLettersDigitsAndUnderscore) {
+  for (std::string_view ok : {"U024BE7LH", "W111", "T1DC2JH3J", "U_DANA", "u1"})
+    EXPECT_TRUE(is_slack_id(ok)) << ok;
+  for (std::string_view bad : {"", "U1\n", "U1\r\n[2026-12-03 00:00:00.000] [info] FORGED", "U 1",
+                               "dana@acme.example", "U1\x1b[2J", "<@U1>", "U1,U2",
+                               "\xc3\x9c"
+                               "1"})
+    EXPECT_FALSE(is_slack_id(bad)) << bad;
+  EXPECT_FALSE(is_slack_id(std::string(65, 'U')));
+}
+
+TEST(SlackParseCommand, UserIdThatIsNotASlackIdIsInvalidAndNameIsOneLine) {
+  auto bad = parse_command("command=%2Fsteward&user_id=U1%0D%0A%5Binfo%5D+FORGED&text=help", kSelf);
+  ASSERT_FALSE(bad.has_value());
+  EXPECT_EQ(bad.error().code, Errc::kInvalidInput);
+  EXPECT_NE(bad.error().message.find("user_id"), std::string::npos);
+  EXPECT_FALSE(parse_command("command=%2Fsteward&user_id=dana%40acme.example&text=help", kSelf));
+
+  auto r = parse_command(
+      "command=%2Fsteward&user_id=U1&user_name=dana%0D%0A%5Binfo%5D+FORGED&text=ask%0Aline+2",
+      kSelf);
+  ASSERT_TRUE(r && r->event) << (r ? "" : r.error().message);
+  EXPECT_EQ(r->event->actor, "U1");
+  EXPECT_EQ(str(r->event->payload, "user_name"), "dana [info] FORGED");
+  EXPECT_EQ(str(r->event->payload, "text"), "ask\nline 2");  // text is data, kept as typed
+}
+
+TEST(SlackParseInteraction, UserIdThatIsNotASlackIdIsInvalidAndNameIsOneLine) {
+  auto payload = [](std::string_view user) {
+    return "payload=" + connectors::url_encode(
+                            std::string(R"({"type":"block_actions","user":)") + std::string(user) +
+                            R"(,"actions":[{"action_id":"approval.approve","value":"apr_1",)"
+                            R"("action_ts":"1.2"}]})");
+  };
+  auto bad = parse_interaction(payload(R"({"id":"U1\r\n[info] FORGED","username":"dana"})"), kSelf);
+  ASSERT_FALSE(bad.has_value());
+  EXPECT_EQ(bad.error().code, Errc::kInvalidInput);
+  EXPECT_NE(bad.error().message.find("user.id"), std::string::npos);
+
+  auto r = parse_interaction(payload(R"({"id":"W111","username":"jane\u2028\u001b[2J"})"), kSelf);
+  ASSERT_TRUE(r && r->event) << (r ? r->ignored_reason : r.error().message);
+  EXPECT_EQ(r->event->actor, "W111");
+  EXPECT_EQ(str(r->event->payload, "user_name"), "jane  [2J");
+}
+
+TEST(SlackParseEvents, UserThatIsNotASlackIdIsInvalid) {
+  auto r = parse_events(
+      R"({"type":"event_callback","team_id":"T1","event_id":"Ev1","event":{"type":"app_mention",)"
+      R"("user":"U1\n[info] FORGED","text":"<@U0LAN0Z89> hi","channel":"C1","ts":"1.1"}})",
+      kSelf);
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().code, Errc::kInvalidInput);
+  EXPECT_NE(r.error().message.find("user"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace steward::slack
