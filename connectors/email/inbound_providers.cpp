@@ -394,7 +394,7 @@ Expected<std::size_t> scan_multipart_form(std::string_view content_type, std::st
       visit(context, name, body.substr(content_start, end - content_start));
     }
     content_start = std::string_view::npos;
-    if (kind == Delimiter::kClose) break;
+    if (kind == Delimiter::kClose) return parts;
     if (++parts > kMaxFormParts)
       return fail(Errc::kTooLarge,
                   "form body has more than " + std::to_string(kMaxFormParts) + " parts");
@@ -418,6 +418,15 @@ Expected<std::size_t> scan_multipart_form(std::string_view content_type, std::st
     content_start = pos;
     // The blank line's '\n' may be the one before the next delimiter (an empty part).
     pos = next_candidate(pos - 1);
+  }
+  // A last part cut off by the end of the body (no closing delimiter) is still visited, as
+  // GMime reads it too; the full parse then refuses the body as truncated (400), so a signed
+  // but cut delivery is reported as what it is rather than as unsigned.
+  if (content_start != std::string_view::npos && visit) {
+    std::size_t end = body.size();
+    if (end > content_start && body[end - 1] == '\n') --end;
+    if (end > content_start && body[end - 1] == '\r') --end;
+    visit(context, name, body.substr(content_start, end - content_start));
   }
   return parts;
 }

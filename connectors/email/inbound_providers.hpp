@@ -49,9 +49,10 @@ using PartVisitor = void (*)(void* context, std::string_view name, std::string_v
 /// Linear pre-scan of a multipart/form-data body (no GMime, no copy of the body): finds the
 /// delimiter lines, enforces kMaxFormParts and kMaxPartHeaderBytes and stops at the closing
 /// delimiter or at the first cap exceeded. On a well-formed body it sees the parts GMime
-/// sees; on a malformed one it may see fewer (a truncated last part is not visited), never
-/// parts GMime would not produce. Returns the number of parts. Errors: kInvalidInput (no
-/// boundary parameter, control characters in the content type), kTooLarge (a cap).
+/// sees (a last part cut off by the end of the body included); on a malformed one the two
+/// may differ, which is why EmailInbound confirms the signed fields against the full parse. Returns
+/// the number of parts. Errors: kInvalidInput (no boundary parameter, control characters in the
+/// content type), kTooLarge (a cap).
 [[nodiscard]] Expected<std::size_t> scan_multipart_form(std::string_view content_type,
                                                         std::string_view body,
                                                         PartVisitor visit = nullptr,

@@ -898,6 +898,18 @@ TEST_F(InboundTest, MailgunDuplicateSignatureFieldsAreUnauthenticated) {
   EXPECT_EQ(ev.error().message, "mailgun signature field 'token' appears 2 times");
 }
 
+TEST_F(InboundTest, MailgunSignedButTruncatedMultipartIsInvalidInput) {
+  // The signature is in the last part, which has no closing delimiter: authenticated, then
+  // refused as truncated (not as unsigned).
+  auto body =
+      multipart_body(signed_fields(kMailgunReplyTs, token50('p'), {{"from", "a@b.example"}}));
+  body.resize(body.rfind("--b0und--"));
+  auto ev = inbound.handle(post("mailgun", std::string(kMultipartType), body));
+  ASSERT_FALSE(ev);
+  EXPECT_EQ(ev.error().code, Errc::kInvalidInput);
+  EXPECT_NE(ev.error().message.find("truncated"), std::string::npos) << ev.error().message;
+}
+
 TEST_F(InboundTest, MailgunFieldTheScanReadsDifferentlyFromGMimeIsRefused) {
   // The token part is base64 transfer-encoded: the scan sees (and the HMAC covers) the encoded
   // text, GMime decodes it. Signed values must be the values the mail parser uses, so: 401.
