@@ -4,6 +4,8 @@
 // body (bot/net/http_types.hpp error_response). Afterwards the inbox must hold exactly the events
 // of the valid control requests sent in between, the process must still serve a form end to end,
 // and no secret may appear in the log, in any response or in `steward check` output.
+// EmailFlood: 8 clients posting 9.9 MB unsigned Mailgun bodies must not delay valid mail, a
+// slash command or /metrics (security finding 2 of issue 9).
 //
 // Documented statuses come from bot/net/http_server.hpp (400 malformed, 431 header too large,
 // 413 body over the route limit, 404, 405 + Allow, timeouts close without a response),
