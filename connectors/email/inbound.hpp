@@ -141,7 +141,7 @@ class EmailInbound {
                                                     const InboundAuth& auth) const;
 
   /// Lower-level parse of one provider body (authentication NOT checked). Used by tests and
-  /// fuzzers. Errors: kUnsupportedMedia, kInvalidInput as above.
+  /// fuzzers. Errors: kUnsupportedMedia, kInvalidInput, kTooLarge as above.
   [[nodiscard]] Expected<InboundEmail> parse(std::string_view provider,
                                              std::string_view content_type,
                                              std::string_view body) const;
