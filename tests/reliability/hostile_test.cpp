@@ -2205,7 +2205,7 @@ TEST_F(EmailFlood, UnsignedMailgunFloodDoesNotDelayValidRequests) {
             << metrics_ms.median() << " / " << metrics_ms.max() << ", /slack/commands "
             << command_ms.median() << " / " << command_ms.max() << " (n=" << postmark_ms.ms.size()
             << ")\n";
-  // The flood ran: every client had ~10 MB bodies answered (about three each per second here,
+  // The flood ran: every client had ~10 MB bodies answered (about one each per second here,
   // fewer under sanitizers).
   EXPECT_GE(flood_total, kClients);
   // Bounds: measured ~ms each while flooded (see the output above); before the fix Postmark
