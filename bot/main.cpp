@@ -268,6 +268,11 @@ int serve(const std::string& config_path, const std::string& port_file) {
   need(rt.start(), "runtime");
 
   runtime::WorkerPool workers(2);
+  // Mailgun signs inside the body, so its authentication is a scan of up to 10 MiB (~1 ms, tens
+  // of ms for adversarial bodies): too long for an I/O thread, and unauthenticated, so never on
+  // `workers`. One thread; a short queue bounds the bodies held (each up to inbound_body_limit)
+  // and answers 503 + Retry-After beyond it, which Mailgun retries.
+  runtime::WorkerPool mail_auth(1, 8, "st-mail-auth");
   forms::FormsInbound forms_inbound(form_configs(config));
   email::EmailInbound email_inbound(inbound_config(config), clock);
   for (std::string_view p : {"mailgun", "postmark", "sendgrid"})
@@ -344,19 +349,40 @@ int serve(const std::string& config_path, const std::string& port_file) {
   router.add(
       "POST", "/hooks/email/{provider}",
       [&](net::HttpRequest&& req, net::Respond respond) {
-        // A mail body can be megabytes of multipart: parse it on a worker, not the I/O thread.
+        // Authentication comes first and never on `workers`, which also serves slash-command
+        // replies and /metrics: a flood of unauthenticated bodies must not queue there. Only
+        // authenticated mail gets the full (GMime/JSON) parse on a worker.
         auto shared = std::make_shared<net::HttpRequest>(std::move(req));
-        bool posted = workers.post([&, shared, respond] {
-          auto event = email_inbound.handle(*shared);
-          if (!event) {
+        auto parse = [&, shared, respond](Expected<email::InboundAuth> auth) {
+          if (!auth) {
             spdlog::info("email from {} via {} rejected: {}", shared->remote,
                          printable(shared->param("provider"), 16),
-                         printable(event.error().message, 500));
-            respond(net::error_response(event.error()));
+                         printable(auth.error().message, 500));
+            respond(net::error_response(auth.error()));
             return;
           }
-          ingest_and_reply(std::move(*event), respond, event_ack);
-        });
+          bool posted = workers.post([&, shared, respond, auth = std::move(*auth)] {
+            auto event = email_inbound.parse_authenticated(*shared, auth);
+            if (!event) {
+              spdlog::info("email from {} via {} rejected: {}", shared->remote,
+                           printable(shared->param("provider"), 16),
+                           printable(event.error().message, 500));
+              respond(net::error_response(event.error()));
+              return;
+            }
+            ingest_and_reply(std::move(*event), respond, event_ack);
+          });
+          if (!posted)
+            respond(
+                net::error_response(Error{Errc::kUnavailable, "busy", std::chrono::seconds(1)}));
+        };
+        // Header credentials (Postmark, SendGrid) are a constant-time compare: inline.
+        if (!email::EmailInbound::authenticates_from_body(shared->param("provider"))) {
+          parse(email_inbound.authenticate(*shared));
+          return;
+        }
+        bool posted =
+            mail_auth.post([&, shared, parse] { parse(email_inbound.authenticate(*shared)); });
         if (!posted)
           respond(net::error_response(Error{Errc::kUnavailable, "busy", std::chrono::seconds(1)}));
       },
@@ -481,6 +507,7 @@ int serve(const std::string& config_path, const std::string& port_file) {
   sigwait(&signals, &sig);
   spdlog::info("signal {}: shutting down", sig);
   server.stop(std::chrono::seconds(5));
+  mail_auth.stop();  // its tasks hand authenticated mail to `workers`
   workers.stop();
   rt.stop();
   store->close();

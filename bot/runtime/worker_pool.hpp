@@ -16,10 +16,13 @@ namespace steward::runtime {
 /// @par Thread safety: post() from any thread; stop() once, from the owner.
 class WorkerPool {
  public:
-  explicit WorkerPool(std::size_t threads, std::size_t max_queue = 10000) : max_queue_(max_queue) {
+  /// `name` (at most 15 characters, a string literal) names the threads for ps/top/gdb.
+  explicit WorkerPool(std::size_t threads, std::size_t max_queue = 10000,
+                      const char* name = "st-worker")
+      : max_queue_(max_queue) {
     for (std::size_t i = 0; i < threads; ++i)
-      threads_.emplace_back([this] {
-        name_this_thread("st-worker");
+      threads_.emplace_back([this, name] {
+        name_this_thread(name);
         loop();
       });
   }

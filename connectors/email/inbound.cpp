@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <array>
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <charconv>
@@ -375,77 +376,112 @@ Expected<InboundEmail> EmailInbound::parse(std::string_view provider, std::strin
   return finish(std::move(*parsed), config_.reply);
 }
 
-Expected<Event> EmailInbound::handle(const net::HttpRequest& request) {
+Expected<InboundAuth> EmailInbound::authenticate(const net::HttpRequest& request) {
   const auto provider = request.param("provider");
   if (!known_provider(provider))
     return fail(Errc::kNotFound, "unknown email provider '" + echo(provider) + "'");
   if (!configured(provider))
     return fail(Errc::kNotFound,
                 "email provider '" + std::string(provider) + "' is not configured");
-  const auto content_type = request.header("content-type");
+  InboundAuth auth{std::string(provider), std::nullopt};
 
-  if (provider == "mailgun") {
-    // The signature travels inside the body, so its fields are read before it is checked;
-    // the mail itself is only interpreted after.
-    auto fields = detail::mailgun_fields(content_type, request.body);
-    if (!fields) return Unexpected(fields.error());
-    const auto* timestamp = detail::find_field(*fields, "timestamp");
-    const auto* token = detail::find_field(*fields, "token");
-    const auto* signature = detail::find_field(*fields, "signature");
-    if (!timestamp || !token || !signature || token->empty())
-      return fail(Errc::kUnauthenticated,
-                  "mailgun signature fields missing (timestamp, token, signature)");
-    auto expected = connectors::to_hex(
-        connectors::hmac_sha256(config_.mailgun.signing_key.reveal(), *timestamp + *token));
-    if (!connectors::constant_time_equal(lower_ascii(trim(*signature)), expected))
-      return fail(Errc::kUnauthenticated, "mailgun signature does not match");
-    std::int64_t ts = 0;
-    auto tsv = trim(*timestamp);
-    auto [ptr, ec] = std::from_chars(tsv.data(), tsv.data() + tsv.size(), ts);
-    // The bound keeps the arithmetic below far from overflow.
-    if (ec != std::errc{} || ptr != tsv.data() + tsv.size() || ts < 0 || ts > (1LL << 40))
-      return fail(Errc::kUnauthenticated, "mailgun timestamp is not a Unix time");
-    const auto now = clock_.now();
-    const std::int64_t now_s = to_unix_seconds(now);
-    const std::int64_t limit = config_.max_age.count();
-    if (now_s - ts > limit)
-      return fail(Errc::kUnauthenticated, "mailgun timestamp is " + std::to_string(now_s - ts) +
-                                              " s old (limit " + std::to_string(limit) + " s)");
-    if (ts - now_s > limit)
-      return fail(Errc::kUnauthenticated, "mailgun timestamp is " + std::to_string(ts - now_s) +
-                                              " s in the future (limit " + std::to_string(limit) +
-                                              " s)");
-    {
-      std::lock_guard lock(replay_mutex_);
-      const std::int64_t now_ms = to_unix_ms(now);
-      const std::int64_t keep_ms = 2 * limit * 1000;
-      while (!token_order_.empty() && (now_ms - token_order_.front().first > keep_ms ||
-                                       token_order_.size() >= kMaxSeenTokens)) {
-        seen_tokens_.erase(token_order_.front().second);
-        token_order_.pop_front();
-      }
-      if (!seen_tokens_.insert(*token).second)
-        return fail(Errc::kUnauthenticated, "mailgun token was already used (replay)");
-      token_order_.emplace_back(now_ms, *token);
+  if (provider == "postmark") {
+    auto ok =
+        check_basic(request, "postmark", config_.postmark.username, config_.postmark.password);
+    if (!ok) return Unexpected(ok.error());
+    return auth;
+  }
+  if (provider == "sendgrid") {
+    auto ok = check_sendgrid_auth(request, config_);
+    if (!ok) return Unexpected(ok.error());
+    return auth;
+  }
+
+  // Mailgun signs inside the body: a linear scan reads the three fields, the rest of the body
+  // is only interpreted once they verify.
+  auto fields = detail::scan_mailgun_signature(request.header("content-type"), request.body);
+  if (!fields) return Unexpected(fields.error());
+  const auto& [timestamp, token, signature] = *fields;
+  if (token.empty())
+    return fail(Errc::kUnauthenticated,
+                "mailgun signature fields missing (timestamp, token, signature)");
+  auto expected = connectors::to_hex(
+      connectors::hmac_sha256(config_.mailgun.signing_key.reveal(), timestamp + token));
+  if (!connectors::constant_time_equal(lower_ascii(trim(signature)), expected))
+    return fail(Errc::kUnauthenticated, "mailgun signature does not match");
+  std::int64_t ts = 0;
+  auto tsv = trim(timestamp);
+  auto [ptr, ec] = std::from_chars(tsv.data(), tsv.data() + tsv.size(), ts);
+  // The bound keeps the arithmetic below far from overflow.
+  if (ec != std::errc{} || ptr != tsv.data() + tsv.size() || ts < 0 || ts > (1LL << 40))
+    return fail(Errc::kUnauthenticated, "mailgun timestamp is not a Unix time");
+  const auto now = clock_.now();
+  const std::int64_t now_s = to_unix_seconds(now);
+  const std::int64_t limit = config_.max_age.count();
+  if (now_s - ts > limit)
+    return fail(Errc::kUnauthenticated, "mailgun timestamp is " + std::to_string(now_s - ts) +
+                                            " s old (limit " + std::to_string(limit) + " s)");
+  if (ts - now_s > limit)
+    return fail(Errc::kUnauthenticated, "mailgun timestamp is " + std::to_string(ts - now_s) +
+                                            " s in the future (limit " + std::to_string(limit) +
+                                            " s)");
+  {
+    std::lock_guard lock(replay_mutex_);
+    const std::int64_t now_ms = to_unix_ms(now);
+    const std::int64_t keep_ms = 2 * limit * 1000;
+    while (!token_order_.empty() && (now_ms - token_order_.front().first > keep_ms ||
+                                     token_order_.size() >= kMaxSeenTokens)) {
+      seen_tokens_.erase(token_order_.front().second);
+      token_order_.pop_front();
     }
-    auto parsed = detail::parse_mailgun(*fields);
-    if (!parsed) return Unexpected(parsed.error());
-    auto mail = finish(std::move(*parsed), config_.reply);
+    if (!seen_tokens_.insert(token).second)
+      return fail(Errc::kUnauthenticated, "mailgun token was already used (replay)");
+    token_order_.emplace_back(now_ms, token);
+  }
+  auth.mailgun = std::move(*fields);
+  return auth;
+}
+
+Expected<Event> EmailInbound::parse_authenticated(const net::HttpRequest& request,
+                                                  const InboundAuth& auth) const {
+  const auto content_type = request.header("content-type");
+  if (auth.provider != "mailgun") {
+    auto mail = parse(auth.provider, content_type, request.body);
     if (!mail) return Unexpected(mail.error());
     return to_event(*mail, request.received_at);
   }
-
-  Expected<void> auth;
-  if (provider == "postmark") {
-    auth = check_basic(request, "postmark", config_.postmark.username, config_.postmark.password);
-  } else {
-    auth = check_sendgrid_auth(request, config_);
+  if (!auth.mailgun) return fail(Errc::kInternal, "mailgun request was not authenticated");
+  auto fields = detail::mailgun_fields(content_type, request.body);
+  if (!fields) return Unexpected(fields.error());
+  // The signed values must be the only ones the mail parser sees: otherwise a body the two
+  // parsers read differently could pair a valid signature with unsigned fields.
+  const std::array<std::pair<std::string_view, const std::string*>, 3> signed_fields{
+      {{"timestamp", &auth.mailgun->timestamp},
+       {"token", &auth.mailgun->token},
+       {"signature", &auth.mailgun->signature}}};
+  for (const auto& [name, value] : signed_fields) {
+    std::size_t seen = 0;
+    bool same = true;
+    for (const auto& part : *fields)
+      if (part.name == name) {
+        ++seen;
+        same = same && part.value == *value;
+      }
+    if (seen != 1 || !same)
+      return fail(Errc::kUnauthenticated, "mailgun signature field '" + std::string(name) +
+                                              "' differs between the scan and the full parse");
   }
-  if (!auth) return Unexpected(auth.error());
-
-  auto mail = parse(provider, content_type, request.body);
+  auto parsed = detail::parse_mailgun(*fields);
+  if (!parsed) return Unexpected(parsed.error());
+  auto mail = finish(std::move(*parsed), config_.reply);
   if (!mail) return Unexpected(mail.error());
   return to_event(*mail, request.received_at);
+}
+
+Expected<Event> EmailInbound::handle(const net::HttpRequest& request) {
+  auto auth = authenticate(request);
+  if (!auth) return Unexpected(auth.error());
+  return parse_authenticated(request, *auth);
 }
 
 }  // namespace steward::email

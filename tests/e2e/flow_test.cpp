@@ -417,11 +417,11 @@ TEST_F(Steward, ForgedAndStaleRequestsAreRejected) {
       http_->Post("/slack/commands", forged, body, "application/x-www-form-urlencoded")->status,
       401);
   EXPECT_EQ(
-      post_slack("/slack/commands", body, "application/x-www-form-urlencoded", {}, now_ts(-301))
+      post_slack("/slack/commands", body, "application/x-www-form-urlencoded", {}, now_ts(-330))
           ->status,
       401);
   EXPECT_EQ(
-      post_slack("/slack/commands", body, "application/x-www-form-urlencoded", {}, now_ts(+301))
+      post_slack("/slack/commands", body, "application/x-www-form-urlencoded", {}, now_ts(+330))
           ->status,
       401);
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
