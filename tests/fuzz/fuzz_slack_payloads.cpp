@@ -39,18 +39,23 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::string_view text = fuzz::as_text(data, size);
 
   // Our own identity: both set (plain messages are stripped of our mention) and unknown.
-  static const slack::BotIdentity kSelf{"B0BOT", "U0BOT"};
+  // And a known workspace and app, which foreign requests must not pass.
+  static const slack::BotIdentity kSelf{"B0BOT", "U0BOT", "", ""};
   static const slack::BotIdentity kUnknown{};
-  for (const auto* self : {&kSelf, &kUnknown}) {
+  static const slack::BotIdentity kWorkspace{"B0BOT", "U0BOT", "T0FAKE", "A0APP"};
+  for (const auto* self : {&kSelf, &kUnknown, &kWorkspace}) {
     auto ev = slack::parse_events(text, *self);
     if (!ev) continue;
     if (ev->challenge) {
       fuzz::require(!ev->challenge->empty(), "empty url_verification challenge");
       fuzz::require(!ev->event, "url_verification produced an event");
     }
-    if (ev->event)
+    if (ev->event) {
       check_event(*ev->event);
-    else
+      if (self == &kWorkspace)
+        fuzz::require(json::string_or(ev->event->payload, "team_id") == "T0FAKE",
+                      "event from another workspace accepted");
+    } else
       fuzz::require(!ev->ignored_reason.empty(), "no event and no ignored_reason");
   }
 
@@ -63,6 +68,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       fuzz::require(cmd->event->kind == "slack.command", "command of another kind");
     }
   }
+
+  if (auto cmd = slack::parse_command(text, kWorkspace); cmd && cmd->event)
+    fuzz::require(json::string_or(cmd->event->payload, "team_id") == "T0FAKE",
+                  "command from another workspace accepted");
 
   interaction(text);
   interaction("payload=" + connectors::url_encode(text));
