@@ -236,9 +236,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
 
   // Mailgun signs inside the body: for an urlencoded body, put a correct timestamp, token and
-  // signature in front (the first field of a name wins), so the replay window, the replay cache
-  // and everything after authentication are reached. A fresh EmailInbound per input keeps runs
-  // independent; the second delivery of the same token must be refused as a replay.
+  // signature in front, so the replay window, the replay cache and everything after
+  // authentication are reached. Each signature field must occur exactly once: a body that
+  // already carries one of them must be refused as unauthenticated. A fresh EmailInbound per
+  // input keeps runs independent; the second delivery of the same token must be refused as a
+  // replay.
   if (email::detail::media_type(content_type) == "application/x-www-form-urlencoded") {
     const std::string timestamp = std::to_string(kNow - 10);
     const std::string token = connectors::to_hex(connectors::sha256(body)).substr(0, 50);
@@ -250,8 +252,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     auto parsed = fresh.parse("mailgun", content_type, signed_body);
     net::HttpRequest req = request("mailgun", content_type, signed_body);
     auto first = fresh.handle(req);
-    fuzz::require(first.has_value() == parsed.has_value(),
-                  "signed mailgun delivery: handle() disagrees with parse()");
+    bool carries_signature_field = false;
+    if (auto own = email::detail::mailgun_fields(content_type, body); own)
+      for (const auto& f : *own)
+        carries_signature_field = carries_signature_field || f.name == "timestamp" ||
+                                  f.name == "token" || f.name == "signature";
+    if (carries_signature_field)
+      fuzz::require(!first, "mailgun delivery with a repeated signature field accepted");
+    else
+      fuzz::require(first.has_value() == parsed.has_value(),
+                    "signed mailgun delivery: handle() disagrees with parse()");
     if (first) {
       auto again = fresh.handle(req);
       fuzz::require(!again && again.error().code == Errc::kUnauthenticated,
