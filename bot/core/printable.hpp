@@ -12,42 +12,11 @@
 #include <string>
 #include <string_view>
 
+#include "bot/core/utf8.hpp"
+
 namespace steward {
 
 namespace printable_detail {
-
-/// Length of the well-formed UTF-8 sequence starting at s[i] (its code point in `cp`), or 0.
-/// Overlong forms, surrogates and code points above U+10FFFF are not well-formed.
-inline std::size_t utf8_sequence(std::string_view s, std::size_t i, char32_t& cp) {
-  const auto c = static_cast<unsigned char>(s[i]);
-  std::size_t extra = 0;
-  if (c < 0x80) {
-    cp = c;
-    return 1;
-  }
-  if (c >= 0xC2 && c <= 0xDF) {
-    extra = 1;
-    cp = c & 0x1Fu;
-  } else if (c >= 0xE0 && c <= 0xEF) {
-    extra = 2;
-    cp = c & 0x0Fu;
-  } else if (c >= 0xF0 && c <= 0xF4) {
-    extra = 3;
-    cp = c & 0x07u;
-  } else {
-    return 0;
-  }
-  if (s.size() - i <= extra) return 0;
-  for (std::size_t k = 1; k <= extra; ++k) {
-    const auto cc = static_cast<unsigned char>(s[i + k]);
-    if ((cc & 0xC0u) != 0x80u) return 0;
-    cp = (cp << 6) | (cc & 0x3Fu);
-  }
-  if ((extra == 2 && cp < 0x800) || (extra == 3 && cp < 0x10000) || cp > 0x10FFFF ||
-      (cp >= 0xD800 && cp <= 0xDFFF))
-    return 0;
-  return extra + 1;
-}
 
 /// Code points that end a line, drive a terminal or reorder text.
 constexpr bool unsafe(char32_t cp) {

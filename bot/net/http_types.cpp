@@ -4,46 +4,9 @@
 #include <string>
 
 #include "bot/core/json.hpp"
+#include "bot/core/utf8.hpp"
 
 namespace steward::net {
-
-namespace {
-
-/// `text` with every byte that does not start a valid UTF-8 sequence replaced by U+FFFD.
-/// Messages may echo request bytes (a percent-decoded form name, say); Boost.JSON would copy
-/// them into the body unchanged and the answer would not be JSON.
-std::string valid_utf8(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  std::size_t i = 0;
-  while (i < text.size()) {
-    const auto c = static_cast<unsigned char>(text[i]);
-    std::size_t len = c < 0x80                   ? 1
-                      : (c >= 0xC2 && c <= 0xDF) ? 2
-                      : (c >= 0xE0 && c <= 0xEF) ? 3
-                      : (c >= 0xF0 && c <= 0xF4) ? 4
-                                                 : 0;
-    bool ok = len != 0 && text.size() - i >= len;
-    for (std::size_t k = 1; ok && k < len; ++k)
-      ok = (static_cast<unsigned char>(text[i + k]) & 0xC0) == 0x80;
-    if (ok && len >= 3) {
-      // Overlong forms, surrogates and code points above U+10FFFF.
-      const auto c1 = static_cast<unsigned char>(text[i + 1]);
-      ok = !(c == 0xE0 && c1 < 0xA0) && !(c == 0xED && c1 >= 0xA0) && !(c == 0xF0 && c1 < 0x90) &&
-           !(c == 0xF4 && c1 >= 0x90);
-    }
-    if (!ok) {
-      out += "\xEF\xBF\xBD";
-      ++i;
-      continue;
-    }
-    out.append(text.substr(i, len));
-    i += len;
-  }
-  return out;
-}
-
-}  // namespace
 
 int http_status(Errc code) noexcept {
   switch (code) {
@@ -67,7 +30,9 @@ HttpResponse error_response(const Error& error) {
   boost::json::object body;
   body["ok"] = false;
   body["error"] = errc_name(error.code);
-  body["message"] = valid_utf8(error.message);
+  // Messages may echo request bytes (a percent-decoded form name, say); Boost.JSON would copy
+  // them into the body unchanged and the answer would not be JSON.
+  body["message"] = to_valid_utf8(error.message);
   HttpResponse res = HttpResponse::json(http_status(error.code), json::dump(body));
   if (error.retry_after) {
     const auto secs = error.retry_after->count();

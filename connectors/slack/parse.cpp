@@ -6,6 +6,7 @@
 
 #include "bot/core/json.hpp"
 #include "bot/core/printable.hpp"
+#include "bot/core/utf8.hpp"
 #include "connectors/common/crypto.hpp"
 #include "connectors/common/form.hpp"
 
@@ -52,45 +53,6 @@ Expected<void> check_origin(const BotIdentity& self, std::string_view team, std:
                                       (app.empty() ? std::string("(none)") : printable(app, 24)) +
                                       "', not this app");
   return {};
-}
-
-/// Strict UTF-8 (no overlong forms, surrogates or code points above U+10FFFF). Form fields are
-/// percent-decoded bytes; the payload becomes JSON, whose strings must be UTF-8 or the stored
-/// event could not be read back.
-bool is_valid_utf8(std::string_view s) {
-  std::size_t i = 0;
-  while (i < s.size()) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    std::size_t extra = 0;
-    std::uint32_t cp = 0;
-    if (c < 0x80) {
-      ++i;
-      continue;
-    }
-    if (c >= 0xC2 && c <= 0xDF) {
-      extra = 1;
-      cp = c & 0x1Fu;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-      extra = 2;
-      cp = c & 0x0Fu;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-      extra = 3;
-      cp = c & 0x07u;
-    } else {
-      return false;
-    }
-    if (s.size() - i <= extra) return false;
-    for (std::size_t k = 1; k <= extra; ++k) {
-      const auto cc = static_cast<unsigned char>(s[i + k]);
-      if ((cc & 0xC0u) != 0x80u) return false;
-      cp = (cp << 6) | (cc & 0x3Fu);
-    }
-    if ((extra == 2 && cp < 0x800) || (extra == 3 && cp < 0x10000) || cp > 0x10FFFF ||
-        (cp >= 0xD800 && cp <= 0xDFFF))
-      return false;
-    i += extra + 1;
-  }
-  return true;
 }
 
 }  // namespace
@@ -259,6 +221,8 @@ Expected<CommandInbound> parse_command(std::string_view raw_body, const BotIdent
   for (std::string_view key : {"command", "text", "user_id", "user_name", "channel_id", "team_id",
                                "response_url", "trigger_id"}) {
     std::string value = field(key);
+    // The payload becomes JSON, whose strings must be UTF-8 or the stored event could not be
+    // read back.
     if (!is_valid_utf8(value))
       return fail(Errc::kInvalidInput,
                   "slash command field '" + std::string(key) + "' is not valid UTF-8");
