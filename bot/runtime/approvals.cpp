@@ -176,20 +176,25 @@ Expected<DecideOutcome> ApprovalDesk::decide(store::Tx& tx, const DecideRequest&
       // host, so a signed but crafted payload cannot make it send requests elsewhere. Without a
       // usable one, the refusal goes to the same person as an ephemeral message.
       const std::string text = ":no_entry: " + out.message;
-      Expected<store::ActionRow> q = fail(Errc::kConflict, "nothing to send");
-      if (!req.response_url.empty() && is_slack_hook_url(req.response_url)) {
-        boost::json::object f{{"response_url", req.response_url},
-                              {"text", text},
-                              {"response_type", "ephemeral"},
-                              {"replace_original", false}};
-        q = enqueue_system(tx, "slack.respond", std::move(f), "Tell " + req.user_id + " why not",
-                           req.event_id, "refusal:" + req.event_id, 3);
+      std::string kind;
+      boost::json::object f;
+      if (is_slack_hook_url(req.response_url)) {
+        kind = "slack.respond";
+        f = {{"response_url", req.response_url},
+             {"text", text},
+             {"response_type", "ephemeral"},
+             {"replace_original", false}};
       } else if (!req.channel.empty() && !req.user_id.empty()) {
-        boost::json::object f{{"channel", req.channel}, {"user", req.user_id}, {"text", text}};
-        q = enqueue_system(tx, "slack.ephemeral", std::move(f), "Tell " + req.user_id + " why not",
-                           req.event_id, "refusal:" + req.event_id, 3);
+        kind = "slack.ephemeral";
+        f = {{"channel", req.channel}, {"user", req.user_id}, {"text", text}};
       }
-      if (!q && q.error().code != Errc::kConflict) return Unexpected(q.error());
+      if (!kind.empty()) {
+        // kConflict: this click's refusal is queued already (a redelivered event).
+        auto q =
+            enqueue_system(tx, std::move(kind), std::move(f), "Tell " + req.user_id + " why not",
+                           req.event_id, "refusal:" + req.event_id, 3);
+        if (!q && q.error().code != Errc::kConflict) return Unexpected(q.error());
+      }
     }
     return out;
   };

@@ -57,9 +57,8 @@ std::string command_help() {
 Expected<std::string> command_reply(store::Store& store, const Clock& clock, std::string_view text,
                                     const CommandViewer& viewer) {
   const bool operator_view = viewer.user_id.empty();
-  const bool known_person =
-      operator_view || (viewer.directory && viewer.directory->find(viewer.user_id) &&
-                        viewer.directory->find(viewer.user_id)->slack_id == viewer.user_id);
+  const Person* person = viewer.directory ? viewer.directory->find(viewer.user_id) : nullptr;
+  const bool known_person = operator_view || (person && person->slack_id == viewer.user_id);
   const bool sees_all_approvals =
       operator_view ||
       (viewer.directory && viewer.directory->may_approve(viewer.see_all_approvals, viewer.user_id));

@@ -55,9 +55,10 @@ std::vector<std::string> addresses_of(const boost::json::object& fields, std::st
 bool MailroomPolicy::is_staff(std::string_view address) const {
   const std::string mailbox = mailbox_identity(address);
   if (mailbox.empty()) return false;
-  const std::string domain = mailbox.substr(mailbox.rfind('@') + 1);
+  // Both sides lower-cased: the identity is, and config lower-cases [company] domains.
+  const std::string_view domain = std::string_view(mailbox).substr(mailbox.rfind('@') + 1);
   for (const auto& d : company_domains)
-    if (mailbox_identity("x@" + d) == "x@" + domain) return true;
+    if (d == domain) return true;
   for (const auto& p : staff)
     if (mailbox_identity(p) == mailbox) return true;
   return false;

@@ -129,7 +129,8 @@ Expected<bool> is_participant(SQLite::Database& db, std::string_view conversatio
   const std::string mailbox = mailbox_identity(address);
   if (mailbox.empty()) return false;
   auto revoked = is_revoked(db, conversation_id, mailbox);
-  if (!revoked || *revoked) return revoked ? Expected<bool>(false) : revoked;
+  if (!revoked) return revoked;
+  if (*revoked) return false;
   return guarded("participant lookup", [&]() -> Expected<bool> {
     SQLite::Statement q(db,
                         "SELECT 1 FROM conversation_participants WHERE conversation_id = ? AND "
