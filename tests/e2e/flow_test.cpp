@@ -130,30 +130,37 @@ sweep_interval = "200ms"
     return http_->Post(path.c_str(), h, body, content_type.c_str());
   }
 
+  /// A block_actions payload as Slack sends it for a click in our workspace.
+  boost::json::object click_payload(const std::string& user, const std::string& approval_id,
+                                    const std::string& action, const std::string& message_ts,
+                                    const std::string& response_id, const std::string& action_ts) {
+    return {{"type", "block_actions"},
+            {"user", {{"id", user}, {"username", user}, {"name", user}, {"team_id", "T0FAKE"}}},
+            {"api_app_id", "A0STEWARD"},
+            {"container",
+             {{"type", "message"},
+              {"message_ts", message_ts},
+              {"channel_id", "C_APPROVALS"},
+              {"is_ephemeral", false}}},
+            {"trigger_id", "1.2." + action_ts},
+            {"team", {{"id", "T0FAKE"}, {"domain", "acme"}}},
+            {"channel", {{"id", "C_APPROVALS"}, {"name", "approvals"}}},
+            {"response_url", slack_->response_url(response_id)},
+            {"actions",
+             {{{"type", "button"},
+               {"action_id", action},
+               {"block_id", "approval:" + approval_id},
+               {"value", approval_id},
+               {"action_ts", action_ts}}}}};
+  }
+  httplib::Result post_click(const boost::json::object& payload) {
+    std::string body = "payload=" + connectors::url_encode(boost::json::serialize(payload));
+    return post_slack("/slack/interactivity", body, "application/x-www-form-urlencoded");
+  }
   httplib::Result click(const std::string& user, const std::string& approval_id,
                         const std::string& action, const std::string& message_ts,
                         const std::string& response_id, const std::string& action_ts) {
-    boost::json::object payload{
-        {"type", "block_actions"},
-        {"user", {{"id", user}, {"username", user}, {"name", user}, {"team_id", "T0FAKE"}}},
-        {"api_app_id", "A0STEWARD"},
-        {"container",
-         {{"type", "message"},
-          {"message_ts", message_ts},
-          {"channel_id", "C_APPROVALS"},
-          {"is_ephemeral", false}}},
-        {"trigger_id", "1.2." + action_ts},
-        {"team", {{"id", "T0FAKE"}, {"domain", "acme"}}},
-        {"channel", {{"id", "C_APPROVALS"}, {"name", "approvals"}}},
-        {"response_url", slack_->response_url(response_id)},
-        {"actions",
-         {{{"type", "button"},
-           {"action_id", action},
-           {"block_id", "approval:" + approval_id},
-           {"value", approval_id},
-           {"action_ts", action_ts}}}}};
-    std::string body = "payload=" + connectors::url_encode(boost::json::serialize(payload));
-    return post_slack("/slack/interactivity", body, "application/x-www-form-urlencoded");
+    return post_click(click_payload(user, approval_id, action, message_ts, response_id, action_ts));
   }
 
   std::vector<fakes::RecordedCall> posts_to(const std::string& channel) {
@@ -348,22 +355,12 @@ TEST_F(Steward, SlackIdentityAndResponseUrlsAreChecked) {
       find_button_value(posts_to("C_APPROVALS").front().body, "approval.approve");
   ASSERT_FALSE(approval_id.empty());
 
-  boost::json::object payload{
-      {"type", "block_actions"},
-      {"user", {{"id", "U_DANA"}, {"username", "dana"}, {"team_id", "T0EVIL"}}},
-      {"api_app_id", "A0OTHER"},
-      {"container", {{"type", "message"}, {"message_ts", "1.1"}, {"channel_id", "C_APPROVALS"}}},
-      {"team", {{"id", "T0EVIL"}, {"domain", "evil"}}},
-      {"channel", {{"id", "C_APPROVALS"}}},
-      {"response_url", slack_->response_url("evil")},
-      {"actions",
-       {{{"type", "button"},
-         {"action_id", "approval.approve"},
-         {"value", approval_id},
-         {"action_ts", "1700000020.1"}}}}};
-  auto foreign = post_slack("/slack/interactivity",
-                            "payload=" + connectors::url_encode(boost::json::serialize(payload)),
-                            "application/x-www-form-urlencoded");
+  auto payload =
+      click_payload("U_DANA", approval_id, "approval.approve", "1.1", "evil", "1700000020.1");
+  payload["team"] = {{"id", "T0EVIL"}, {"domain", "evil"}};
+  payload["user"].as_object()["team_id"] = "T0EVIL";
+  payload["api_app_id"] = "A0OTHER";
+  auto foreign = post_click(payload);
   ASSERT_TRUE(foreign);
   EXPECT_EQ(foreign->status, 403) << foreign->body;
   EXPECT_NE(foreign->body.find("T0EVIL"), std::string::npos) << foreign->body;
@@ -376,13 +373,9 @@ TEST_F(Steward, SlackIdentityAndResponseUrlsAreChecked) {
   EXPECT_EQ(foreign_cmd->body.find("jane@northwind.example"), std::string::npos);
 
   // From our workspace, a refused click whose response_url points elsewhere.
-  payload["team"] = {{"id", "T0FAKE"}, {"domain", "acme"}};
-  payload["user"] = {{"id", "U_SAM"}, {"username", "sam"}, {"team_id", "T0FAKE"}};
+  payload = click_payload("U_SAM", approval_id, "approval.approve", "1.1", "x", "1700000021.1");
   payload["response_url"] = "http://127.0.0.1:1/steal";
-  payload["actions"].as_array()[0].as_object()["action_ts"] = "1700000021.1";
-  auto sam = post_slack("/slack/interactivity",
-                        "payload=" + connectors::url_encode(boost::json::serialize(payload)),
-                        "application/x-www-form-urlencoded");
+  auto sam = post_click(payload);
   ASSERT_TRUE(sam);
   EXPECT_EQ(sam->status, 200);
   ASSERT_TRUE(eventually([&] { return !slack_->calls("chat.postEphemeral").empty(); }))

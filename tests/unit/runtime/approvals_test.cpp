@@ -79,15 +79,20 @@ class ApprovalDeskTest : public store::test::StoreTest {
   Expected<DecideOutcome> decide(const DecideRequest& req) {
     return in_tx([&](store::Tx& tx) { return desk().decide(tx, req); });
   }
-  DecideOutcome decide_ok(const std::string& id, const std::string& user,
-                          const std::string& decision = "approve") {
+  /// An approve click by `user` from Slack, with a fresh event id.
+  static DecideRequest click(const std::string& id, const std::string& user,
+                             const std::string& decision = "approve") {
     DecideRequest req;
     req.approval_id = id;
     req.decision = decision;
     req.user_id = user;
     req.source = "slack";
     req.event_id = store::new_id("ev");
-    auto r = decide(req);
+    return req;
+  }
+  DecideOutcome decide_ok(const std::string& id, const std::string& user,
+                          const std::string& decision = "approve") {
+    auto r = decide(click(id, user, decision));
     EXPECT_TRUE(r.has_value()) << (r ? "" : r.error().message);
     return r ? *r : DecideOutcome{};
   }
@@ -278,11 +283,7 @@ TEST_F(ApprovalDeskTest, ApprovalIsNotDecidedWhenItsActionNoLongerWaits) {
 // Issue 9 (5): a response_url is Slack's or it is not used; the refusal still reaches the person.
 TEST_F(ApprovalDeskTest, RefusalNeverPostsOutsideSlacksHooksHost) {
   auto a = ask("lead@acme.example");
-  DecideRequest req;
-  req.approval_id = a.id;
-  req.decision = "approve";
-  req.user_id = "U0SAM";
-  req.source = "slack";
+  DecideRequest req = click(a.id, "U0SAM");
   req.channel = "C0APPROVALS";
   req.message_ts = "1700000000.000100";
   int n = 0;
