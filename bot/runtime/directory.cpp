@@ -16,6 +16,11 @@ bool iequals(std::string_view a, std::string_view b) {
 }
 }  // namespace
 
+Directory::Directory(std::vector<Person> people) : people_(std::move(people)) {
+  mailboxes_.reserve(people_.size());
+  for (const auto& p : people_) mailboxes_.push_back(mailbox_identity(p.email));
+}
+
 const Person* Directory::find(std::string_view id) const {
   if (id.empty()) return nullptr;
   for (const auto& p : people_)
@@ -23,8 +28,8 @@ const Person* Directory::find(std::string_view id) const {
   // Mail to "dana+x@Example.com" reaches dana@example.com: the same person for every check.
   const std::string mailbox = mailbox_identity(id);
   if (mailbox.empty()) return nullptr;
-  for (const auto& p : people_)
-    if (!p.email.empty() && mailbox_identity(p.email) == mailbox) return &p;
+  for (std::size_t i = 0; i < people_.size(); ++i)
+    if (mailboxes_[i] == mailbox) return &people_[i];
   return nullptr;
 }
 

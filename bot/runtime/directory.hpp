@@ -13,7 +13,7 @@ namespace steward::runtime {
 /// Immutable after construction; thread-safe.
 class Directory {
  public:
-  explicit Directory(std::vector<Person> people) : people_(std::move(people)) {}
+  explicit Directory(std::vector<Person> people);
   /// The person with this Slack id, or whose email is the same mailbox as `slack_id_or_email`
   /// (case and "+tag" sub-addressing ignored: see mailbox_identity()).
   [[nodiscard]] const Person* find(std::string_view slack_id_or_email) const;
@@ -27,6 +27,7 @@ class Directory {
 
  private:
   std::vector<Person> people_;
+  std::vector<std::string> mailboxes_;  ///< mailbox_identity() of each person's email
 };
 
 }  // namespace steward::runtime
