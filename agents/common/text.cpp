@@ -33,16 +33,18 @@ Expected<std::string> render(const std::string& tmpl_text, const kainjow::mustac
   return out;
 }
 
-std::string slack_escape(std::string_view text) {
+std::string one_line(std::string_view s) {
   std::string out;
-  out.reserve(text.size());
-  for (char ch : text) {
-    switch (ch) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      default: out += ch;
+  bool space = false;
+  for (char ch : s) {
+    auto c = static_cast<unsigned char>(ch);
+    if (c <= 0x20 || c == 0x7f) {
+      space = true;
+      continue;
     }
+    if (space && !out.empty()) out += ' ';
+    space = false;
+    out += ch;
   }
   return out;
 }

@@ -1,6 +1,7 @@
 #pragma once
 // Helpers every agent needs to draft text: reading its files, rendering plain-text mustache
-// templates, and Slack-safe text and Block Kit text objects. Pure apart from read_file().
+// templates, one-line fields and Block Kit text objects. Pure apart from read_file().
+// The general text helpers (trim, lower, truncate_utf8, slack_escape) are in bot/core/text.hpp.
 
 #include <boost/json/object.hpp>
 #include <filesystem>
@@ -22,8 +23,10 @@ namespace steward::agents::common {
                                            const kainjow::mustache::data& data,
                                            std::string_view what);
 
-/// Escapes & < > for Slack mrkdwn/plain text (Slack's three control characters).
-std::string slack_escape(std::string_view text);
+/// `s` on one line: every control character (CR, LF, tab, … and DEL) and space becomes a
+/// separator, runs of separators become one space, none at either end. For subjects, names
+/// and other fields shown in one line of a Slack post or an email header.
+std::string one_line(std::string_view s);
 
 /// Block Kit text objects.
 boost::json::object plain_text(std::string text);

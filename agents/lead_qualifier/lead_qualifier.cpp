@@ -3,7 +3,6 @@
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
-#include <cctype>
 #include <cmath>
 #include <fstream>
 #include <kainjow/mustache.hpp>
@@ -13,6 +12,8 @@
 
 #include "agents/common/text.hpp"
 #include "bot/core/json.hpp"
+#include "bot/core/mailbox.hpp"
+#include "bot/core/text.hpp"
 
 namespace steward::agents::lead {
 
@@ -20,6 +21,7 @@ namespace {
 
 namespace mstch = kainjow::mustache;
 using common::mrkdwn;
+using common::one_line;
 using common::plain_text;
 using common::read_file;
 using common::render;
@@ -27,44 +29,6 @@ using common::render;
 // Slack limits: section text 3000, a field 2000, header 150 characters.
 constexpr std::size_t kMaxFieldChars = 200;
 constexpr std::size_t kMaxSectionChars = 2900;
-
-std::string trim(std::string_view s) {
-  auto b = s.find_first_not_of(" \t\r\n");
-  if (b == std::string_view::npos) return {};
-  auto e = s.find_last_not_of(" \t\r\n");
-  return std::string(s.substr(b, e - b + 1));
-}
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
-// Cuts to at most `max` bytes without splitting a UTF-8 sequence; appends "…" when cut.
-std::string truncate_utf8(std::string s, std::size_t max) {
-  if (s.size() <= max) return s;
-  std::size_t cut = max;
-  while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;
-  s.resize(cut);
-  return s + "…";
-}
-
-// Collapses CR/LF/tabs into single spaces (for one-line values such as the subject).
-std::string one_line(std::string_view s) {
-  std::string out;
-  bool space = false;
-  for (char ch : s) {
-    if (ch == '\r' || ch == '\n' || ch == '\t' || ch == ' ') {
-      space = true;
-      continue;
-    }
-    if (space && !out.empty()) out += ' ';
-    space = false;
-    out += ch;
-  }
-  return out;
-}
 
 // A lead field as display text ("" when absent); numbers are shown without a fraction.
 std::string text_field(const boost::json::object& fields, std::string_view key) {
@@ -80,20 +44,6 @@ std::string text_field(const boost::json::object& fields, std::string_view key) 
   return {};
 }
 
-bool plausible_email(std::string_view e) {
-  auto at = e.find('@');
-  if (at == std::string_view::npos || at == 0 || at + 1 >= e.size()) return false;
-  if (e.find('@', at + 1) != std::string_view::npos) return false;
-  if (e.substr(at + 1).find('.') == std::string_view::npos) return false;
-  for (char ch : e) {
-    auto u = static_cast<unsigned char>(ch);
-    if (u <= 0x20 || u == 0x7f || ch == ',' || ch == ';' || ch == '<' || ch == '>' || ch == '"') {
-      return false;
-    }
-  }
-  return e.size() <= 254;
-}
-
 const char* stage_emoji(std::string_view stage) {
   if (stage == "hot") return "🔥";
   if (stage == "warm") return "☀️";
@@ -103,7 +53,7 @@ const char* stage_emoji(std::string_view stage) {
 }  // namespace
 
 std::string summarise_need(std::string_view message, std::size_t max_chars) {
-  std::string text = trim(message);
+  std::string text(trim(message));
   if (text.empty()) return {};
   // First sentence: up to the first line break or ". ", "! ", "? " (or the end).
   std::size_t end = text.size();
@@ -172,7 +122,7 @@ Expected<Plan> LeadQualifier::handle(const Event& event, AgentContext& ctx) cons
 
   const std::string email = lower(text_field(*fields_in, "email"));
   if (email.empty()) return fail(Errc::kInvalidInput, "the lead has no email address");
-  if (!plausible_email(email)) {
+  if (!is_email_address(email)) {
     return fail(Errc::kInvalidInput, "the lead's email address is not valid");
   }
   const std::string domain = email_domain(email);
@@ -182,7 +132,7 @@ Expected<Plan> LeadQualifier::handle(const Event& event, AgentContext& ctx) cons
   const std::string message = [&] {
     auto it = fields_in->find("message");
     return it != fields_in->end() && it->value().is_string()
-               ? trim(std::string_view(it->value().get_string()))
+               ? std::string(trim(std::string_view(it->value().get_string())))
                : std::string();
   }();
 
@@ -268,7 +218,7 @@ Expected<Plan> LeadQualifier::handle(const Event& event, AgentContext& ctx) cons
     const std::string first_name = [&] {
       auto n = trim(person);
       auto sp = n.find(' ');
-      return n.empty() ? std::string("there") : n.substr(0, sp);
+      return n.empty() ? std::string("there") : std::string(n.substr(0, sp));
     }();
     const std::string need = summarise_need(message);
     mstch::data data;

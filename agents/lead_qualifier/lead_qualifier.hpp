@@ -52,8 +52,6 @@ class LeadQualifier final : public Agent {
   LeadQualifierConfig config_;
 };
 
-using common::slack_escape;  ///< agents/common/text.hpp
-
 /// A short summary of what the lead asked for: the first sentence of their message, at most
 /// `max_chars` bytes (cut at a word, "…" appended), without trailing punctuation; empty when
 /// there is no message.

@@ -11,23 +11,12 @@
 #include <system_error>
 
 #include "agents/common/text.hpp"
+#include "bot/core/mailbox.hpp"
+#include "bot/core/text.hpp"
 
 namespace steward::agents::lead {
 
 namespace {
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
-std::string trim(std::string_view s) {
-  auto b = s.find_first_not_of(" \t\r\n");
-  if (b == std::string_view::npos) return {};
-  auto e = s.find_last_not_of(" \t\r\n");
-  return std::string(s.substr(b, e - b + 1));
-}
 
 std::string format_number(double d) {
   if (std::isfinite(d) && std::trunc(d) == d && std::fabs(d) < 1e15) {
@@ -454,21 +443,6 @@ Score score(const ScoringRules& rules, const boost::json::object& lead_fields) {
   }
   s.stage = rules.stage_for(s.total);
   return s;
-}
-
-std::string email_domain(std::string_view address) {
-  std::string a = trim(address);
-  auto lt = a.rfind('<');
-  if (lt != std::string::npos) {
-    auto gt = a.find('>', lt);
-    if (gt == std::string::npos) return {};
-    a = trim(std::string_view(a).substr(lt + 1, gt - lt - 1));
-  }
-  auto at = a.rfind('@');
-  if (at == std::string::npos || at == 0 || at + 1 == a.size()) return {};
-  auto d = lower(a.substr(at + 1));
-  if (d.find_first_of(" \t<>\"@,;") != std::string::npos) return {};
-  return d;
 }
 
 }  // namespace steward::agents::lead

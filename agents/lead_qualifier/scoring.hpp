@@ -80,8 +80,4 @@ struct Score {
 /// Scores a lead's fields (the form's `fields` object). Pure; thread-safe.
 Score score(const ScoringRules& rules, const boost::json::object& lead_fields);
 
-/// The lower-cased domain of an email address ("Jane <jane@Acme.example>" → "acme.example"),
-/// empty when there is none.
-std::string email_domain(std::string_view address);
-
 }  // namespace steward::agents::lead

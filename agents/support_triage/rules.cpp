@@ -13,25 +13,14 @@
 #include <utility>
 
 #include "agents/common/text.hpp"
+#include "bot/core/mailbox.hpp"
+#include "bot/core/text.hpp"
 
 namespace steward::agents::support {
 
 namespace {
 
 constexpr std::size_t kMaxAnalysedText = 100'000;
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
-std::string trim(std::string_view s) {
-  auto b = s.find_first_not_of(" \t\r\n");
-  if (b == std::string_view::npos) return {};
-  auto e = s.find_last_not_of(" \t\r\n");
-  return std::string(s.substr(b, e - b + 1));
-}
 
 bool is_space(unsigned char c) {
   return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f';
@@ -285,7 +274,8 @@ std::string reflow(std::string_view text) {
     if (line.empty()) {
       flush();
     } else {
-      paragraph += (paragraph.empty() ? "" : " ") + line;
+      if (!paragraph.empty()) paragraph += ' ';
+      paragraph += line;
     }
     if (nl == std::string_view::npos) break;
     pos = nl + 1;
@@ -554,7 +544,7 @@ Expected<TriageRules> TriageRules::load_string(std::string_view text, std::strin
       for (const auto& p : **strip) {
         auto s = lower(trim(p));
         if (!s.empty() && s.back() == ':') s.pop_back();  // "Re:" and "re" mean the same
-        s = trim(s);
+        s = std::string(trim(s));
         if (s.empty() || s.find_first_of(" \t:") != std::string::npos) {
           return Unexpected(
               r.error("strip_prefixes", "'" + p + "' is not a prefix word (e.g. \"re\", \"fwd\")"));
@@ -702,7 +692,7 @@ Classification classify(const TriageRules& rules, std::string_view subject, std:
       c.vip = true;
       c.risks.push_back(
           {"vip", rules.vip_label, {}, "sender " + sender + " is listed in [vip] senders"});
-    } else if (auto domain = address_domain(sender); !domain.empty()) {
+    } else if (auto domain = email_domain(sender); !domain.empty()) {
       for (const auto& d : rules.vip_domains) {
         const bool same = domain == d;
         const bool sub = domain.size() > d.size() &&
@@ -754,13 +744,13 @@ std::string reply_subject(const TriageRules& rules, std::string_view subject) {
       }
       while (j < s.size() && s[j] == ' ') ++j;
       if (j < s.size() && s[j] == ':') {
-        s = trim(std::string_view(s).substr(j + 1));
+        s = std::string(trim(std::string_view(s).substr(j + 1)));
         stripped = true;
         break;
       }
     }
   }
-  s = trim(s);
+  s = std::string(trim(s));
   if (s.empty()) s = rules.no_subject;
   return rules.subject_prefix + s;
 }
@@ -811,12 +801,6 @@ std::string quote_text(std::string_view text, std::size_t max_chars) {
     pos = nl + 1;
   }
   return out;
-}
-
-std::string address_domain(std::string_view address) {
-  auto at = address.rfind('@');
-  if (at == std::string_view::npos || at + 1 >= address.size()) return {};
-  return lower(trim(address.substr(at + 1)));
 }
 
 }  // namespace steward::agents::support

@@ -120,8 +120,4 @@ std::string reply_subject(const TriageRules& rules, std::string_view subject);
 /// prefixed with "> " (">" for empty lines). Empty text → empty string. Pure.
 std::string quote_text(std::string_view text, std::size_t max_chars);
 
-/// The lower-cased domain of an address ("jane@Acme.example" → "acme.example"); empty when
-/// there is none. Pure.
-std::string address_domain(std::string_view address);
-
 }  // namespace steward::agents::support

@@ -14,6 +14,8 @@
 
 #include "agents/common/text.hpp"
 #include "bot/core/json.hpp"
+#include "bot/core/mailbox.hpp"
+#include "bot/core/text.hpp"
 
 namespace steward::agents::support {
 
@@ -21,6 +23,7 @@ namespace {
 
 namespace mstch = kainjow::mustache;
 using common::mrkdwn;
+using common::one_line;
 using common::plain_text;
 using common::read_file;
 using common::render;
@@ -30,60 +33,6 @@ constexpr std::size_t kMaxHeaderChars = 140;
 constexpr std::size_t kMaxFieldChars = 200;
 constexpr std::size_t kMaxSectionChars = 2900;
 constexpr std::size_t kSummaryQuestionChars = 300;
-
-std::string trim(std::string_view s) {
-  auto b = s.find_first_not_of(" \t\r\n");
-  if (b == std::string_view::npos) return {};
-  auto e = s.find_last_not_of(" \t\r\n");
-  return std::string(s.substr(b, e - b + 1));
-}
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
-// Cuts to at most `max` bytes without splitting a UTF-8 sequence; appends "…" when cut.
-std::string truncate_utf8(std::string s, std::size_t max) {
-  if (s.size() <= max) return s;
-  std::size_t cut = max;
-  while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;
-  s.resize(cut);
-  return s + "…";
-}
-
-// One line: control characters (CR, LF, tabs…) become spaces, runs of spaces collapse.
-std::string one_line(std::string_view s) {
-  std::string out;
-  bool space = false;
-  for (char ch : s) {
-    auto c = static_cast<unsigned char>(ch);
-    if (c <= 0x20 || c == 0x7f) {
-      space = true;
-      continue;
-    }
-    if (space && !out.empty()) out += ' ';
-    space = false;
-    out += ch;
-  }
-  return out;
-}
-
-bool plausible_email(std::string_view e) {
-  auto at = e.find('@');
-  if (at == std::string_view::npos || at == 0 || at + 1 >= e.size()) return false;
-  if (e.find('@', at + 1) != std::string_view::npos) return false;
-  if (e.substr(at + 1).find('.') == std::string_view::npos) return false;
-  for (char ch : e) {
-    auto u = static_cast<unsigned char>(ch);
-    if (u <= 0x20 || u == 0x7f || ch == ',' || ch == ';' || ch == '<' || ch == '>' || ch == '"' ||
-        ch == '\\') {
-      return false;
-    }
-  }
-  return e.size() <= 254;
-}
 
 // A Message-ID without <> that an email header can carry.
 bool plausible_message_id(std::string_view id) {
@@ -95,7 +44,7 @@ bool plausible_message_id(std::string_view id) {
 }
 
 std::string message_id_of(std::string_view raw) {
-  std::string id = trim(raw);
+  std::string id(trim(raw));
   if (id.size() >= 2 && id.front() == '<' && id.back() == '>') id = id.substr(1, id.size() - 2);
   return id;
 }
@@ -143,7 +92,7 @@ std::string recipient(std::string_view address, std::string_view display_name) {
   for (char ch : one_line(trim(display_name))) {
     if (ch != '"' && ch != '\\' && ch != '<' && ch != '>') name += ch;
   }
-  name = trim(name);
+  name = std::string(trim(name));
   if (name.empty()) return std::string(address);
   const bool needs_quotes = name.find_first_of("()[]:;@,.") != std::string::npos;
   return (needs_quotes ? "\"" + name + "\"" : name) + " <" + std::string(address) + ">";
@@ -190,10 +139,10 @@ Expected<Plan> SupportTriage::handle(const Event& event, AgentContext& ctx) cons
   const std::string invalid_sender = one_line(trim(json::string_or(p, "invalid_sender")));
   if (from.empty() && invalid_sender.empty())
     return fail(Errc::kInvalidInput, "email.received payload has no 'from'");
-  if (!from.empty() && !plausible_email(from)) {
+  if (!from.empty() && !is_email_address(from)) {
     return fail(Errc::kInvalidInput, "the sender's address is not a valid email address");
   }
-  const std::string conversation_id = trim(json::string_or(p, "conversation_id"));
+  const std::string conversation_id(trim(json::string_or(p, "conversation_id")));
   if (conversation_id.empty()) {
     return fail(Errc::kInvalidInput, "email.received payload has no 'conversation_id'");
   }
@@ -391,8 +340,8 @@ Expected<Plan> SupportTriage::handle(const Event& event, AgentContext& ctx) cons
     if (!answer) return Unexpected(answer.error());
     auto signature = render(rules.signature, data, "support-triage.toml [reply] signature");
     if (!signature) return Unexpected(signature.error());
-    data.set("answer", trim(*answer));
-    data.set("signature", trim(*signature));
+    data.set("answer", std::string(trim(*answer)));
+    data.set("signature", std::string(trim(*signature)));
     auto body = render(tmpl->second, data, topic->template_file);
     if (!body) return Unexpected(body.error());
 

@@ -64,8 +64,6 @@ class SupportTriage final : public Agent {
   SupportTriageConfig config_;
 };
 
-using common::slack_escape;  ///< agents/common/text.hpp
-
 /// The reply's To: "addr" or, with a display name, "Name <addr>" ("\"Doe, Jane\" <addr>" when
 /// the name holds characters that need quoting; control characters are dropped). Pure.
 std::string recipient(std::string_view address, std::string_view display_name);

@@ -35,6 +35,7 @@
 #include <vector>
 
 #include "bot/core/printable.hpp"
+#include "bot/core/text.hpp"
 #include "bot/core/thread_name.hpp"
 
 namespace steward::net {
@@ -82,12 +83,6 @@ bool valid_header_name(std::string_view name) {
 
 bool valid_header_value(std::string_view value) {
   return value.find_first_of(std::string_view("\r\n\0", 3)) == std::string_view::npos;
-}
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
 }
 
 /// Converts our response into Beast's; `status_out` receives the status actually sent.

@@ -6,34 +6,17 @@
 #include <vector>
 
 #include "bot/core/printable.hpp"
+#include "bot/core/text.hpp"
 #include "bot/store/conversations.hpp"
 #include "bot/store/records.hpp"
 
 namespace steward::runtime {
 
 namespace {
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
 /// Text from the store for a Slack reply and for `steward tickets` on a terminal: one line (the
 /// subject, customer and title come from outside; a newline would forge a list entry, an ESC
 /// would drive the operator's terminal) with Slack's three special characters escaped.
-std::string escape(std::string_view s) {
-  std::string out;
-  for (char c : single_line(s)) {
-    if (c == '&')
-      out += "&amp;";
-    else if (c == '<')
-      out += "&lt;";
-    else if (c == '>')
-      out += "&gt;";
-    else
-      out.push_back(c);
-  }
-  return out;
-}
+std::string escape(std::string_view s) { return slack_escape(single_line(s)); }
 }  // namespace
 
 std::string human_age(std::int64_t ms) {

@@ -7,17 +7,13 @@
 #include <regex>
 #include <set>
 
+#include "bot/core/text.hpp"
+
 namespace steward::runtime {
 
 namespace {
 
 constexpr const char* kDemoFormSecret = "steward-demo-form-secret";
-
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
-}
 
 /// Collects the first error; every problem names file, line and key.
 class Reader {
@@ -181,20 +177,6 @@ void finish_defaults(Config& c) {
 }
 
 }  // namespace
-
-std::string email_domain(std::string_view address) {
-  auto lt = address.find('<');
-  if (lt != std::string_view::npos) {
-    auto gt = address.find('>', lt);
-    address =
-        address.substr(lt + 1, gt == std::string_view::npos ? std::string_view::npos : gt - lt - 1);
-  }
-  auto at = address.rfind('@');
-  if (at == std::string_view::npos || at + 1 >= address.size()) return {};
-  std::string d(address.substr(at + 1));
-  while (!d.empty() && (d.back() == ' ' || d.back() == '>')) d.pop_back();
-  return lower(d);
-}
 
 Config default_config() {
   Config c;

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "bot/core/expected.hpp"
+#include "bot/core/mailbox.hpp"
 #include "bot/core/secret.hpp"
 
 namespace steward::runtime {
@@ -116,7 +117,8 @@ struct Config {
 [[nodiscard]] Expected<Config> load_config(const std::filesystem::path& file);
 /// The embedded defaults used when no file is given (a demo "website" JSON form included).
 Config default_config();
-/// The email domain of an address or "Name <addr>" ("" when none).
-std::string email_domain(std::string_view address);
+/// The email domain of an address or "Name <addr>" ("" when none): the one definition in
+/// bot/core/mailbox.hpp, named here for the config's callers.
+using steward::email_domain;
 
 }  // namespace steward::runtime

@@ -1,20 +1,11 @@
 #include "bot/runtime/directory.hpp"
 
 #include <algorithm>
-#include <cctype>
 
 #include "bot/core/mailbox.hpp"
+#include "bot/core/text.hpp"
 
 namespace steward::runtime {
-
-namespace {
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() &&
-         std::equal(a.begin(), a.end(), b.begin(), [](unsigned char x, unsigned char y) {
-           return std::tolower(x) == std::tolower(y);
-         });
-}
-}  // namespace
 
 Directory::Directory(std::vector<Person> people) : people_(std::move(people)) {
   mailboxes_.reserve(people_.size());

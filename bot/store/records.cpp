@@ -5,9 +5,9 @@
 #include <algorithm>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
-#include <cctype>
 
 #include "bot/core/json.hpp"
+#include "bot/core/text.hpp"
 #include "bot/store/sql_util.hpp"
 
 namespace steward::store {
@@ -22,13 +22,6 @@ boost::json::object parse_obj(const std::string& text) {
   auto v = boost::json::parse(text, ec);
   if (ec || !v.is_object()) return {};
   return std::move(v.get_object());
-}
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <cstring>
 #include <optional>
 
+#include "bot/core/text.hpp"
 #include "connectors/common/form.hpp"
 #include "connectors/email/inbound_providers.hpp"
 
@@ -25,14 +26,14 @@ std::optional<std::string> header_param(std::string_view value, std::string_view
   std::size_t i = value.find(';');
   while (i != std::string_view::npos && i < value.size()) {
     ++i;  // past ';'
-    while (i < value.size() && is_space(value[i])) ++i;
+    while (i < value.size() && is_blank(value[i])) ++i;
     const std::size_t name_start = i;
     while (i < value.size() && value[i] != '=' && value[i] != ';') ++i;
     const auto name = trim(value.substr(name_start, i - name_start));
     std::string out;
     if (i < value.size() && value[i] == '=') {
       ++i;
-      while (i < value.size() && is_space(value[i])) ++i;
+      while (i < value.size() && is_blank(value[i])) ++i;
       if (i < value.size() && value[i] == '"') {
         for (++i; i < value.size() && value[i] != '"'; ++i) {
           if (value[i] == '\\' && i + 1 < value.size()) ++i;

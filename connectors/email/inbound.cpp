@@ -9,7 +9,9 @@
 #include <charconv>
 #include <utility>
 
+#include "bot/core/mailbox.hpp"
 #include "bot/core/printable.hpp"
+#include "bot/core/text.hpp"
 #include "connectors/common/crypto.hpp"
 #include "connectors/common/form.hpp"
 #include "connectors/email/inbound_providers.hpp"
@@ -19,27 +21,10 @@ namespace steward::email {
 
 namespace {
 
-using detail::lower_ascii;
 using detail::make_valid_utf8;
 
 /// Mailgun tokens remembered for replay protection, at most.
 constexpr std::size_t kMaxSeenTokens = 100'000;
-
-bool is_blank(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && is_blank(s.front())) s.remove_prefix(1);
-  while (!s.empty() && is_blank(s.back())) s.remove_suffix(1);
-  return s;
-}
-
-bool istarts_with(std::string_view s, std::string_view prefix) {
-  return s.size() >= prefix.size() && lower_ascii(s.substr(0, prefix.size())) == prefix;
-}
-
-bool iends_with(std::string_view s, std::string_view suffix) {
-  return s.size() >= suffix.size() && lower_ascii(s.substr(s.size() - suffix.size())) == suffix;
-}
 
 /// "-----Original Message-----", "----- Original Message -----" and the like.
 bool is_original_message_line(std::string_view line) {
@@ -49,7 +34,7 @@ bool is_original_message_line(std::string_view line) {
   if (first == std::string_view::npos) return false;
   auto inner = line.substr(first);
   while (!inner.empty() && inner.back() == '-') inner.remove_suffix(1);
-  return lower_ascii(trim(inner)) == "original message";
+  return lower(trim(inner)) == "original message";
 }
 
 bool is_signature_line(std::string_view line) {
@@ -83,7 +68,7 @@ std::vector<std::string> split_lines(std::string_view text) {
 std::string header_keyword(std::string_view value) {
   value = trim(value);
   auto end = value.find_first_of("; \t(");
-  return lower_ascii(value.substr(0, end));
+  return lower(value.substr(0, end));
 }
 
 /// True for "mailer-daemon@…", "postmaster@…" and bare "MAILER-DAEMON".
@@ -91,7 +76,7 @@ bool is_system_sender(std::string_view address) {
   address = trim(address);
   if (!address.empty() && address.front() == '<' && address.back() == '>')
     address = address.substr(1, address.size() - 2);
-  auto local = lower_ascii(address.substr(0, address.find('@')));
+  auto local = lower(address.substr(0, address.find('@')));
   return local == "mailer-daemon" || local == "postmaster";
 }
 
@@ -101,8 +86,8 @@ void dedupe_lower(std::vector<std::string>& addresses) {
   std::vector<std::string> out;
   out.reserve(addresses.size());
   for (auto& a : addresses) {
-    auto l = make_valid_utf8(lower_ascii(trim(a)));
-    if (!is_email_address(l) || std::find(out.begin(), out.end(), l) != out.end()) continue;
+    auto l = make_valid_utf8(lower(trim(a)));
+    if (!is_ascii_email_address(l) || std::find(out.begin(), out.end(), l) != out.end()) continue;
     out.push_back(std::move(l));
   }
   addresses = std::move(out);
@@ -121,8 +106,8 @@ bool known_provider(std::string_view p) {
   return p == "mailgun" || p == "postmark" || p == "sendgrid";
 }
 
-/// What goes into an error about a provider name from the URL: bounded, printable.
-std::string echo(std::string_view s) { return printable(s, 64); }
+/// What goes into an error about a provider name or media type from the request: bounded.
+constexpr std::size_t kMaxEcho = 64;
 
 /// `Authorization: Basic …` against the expected credentials (constant-time).
 Expected<void> check_basic(const net::HttpRequest& request, std::string_view provider,
@@ -202,7 +187,7 @@ std::optional<std::string> auto_reply_reason(
     const std::vector<std::pair<std::string, std::string>>& headers, std::string_view from,
     std::string_view envelope_from) {
   for (const auto& [name, value] : headers) {
-    auto n = lower_ascii(trim(name));
+    auto n = lower(trim(name));
     if (n == "auto-submitted") {
       auto kw = header_keyword(value);
       if (!kw.empty() && kw != "no") return "Auto-Submitted: " + printable(kw, 64);
@@ -215,8 +200,8 @@ std::optional<std::string> auto_reply_reason(
     }
   }
   if (is_system_sender(envelope_from))
-    return "envelope sender " + make_valid_utf8(lower_ascii(trim(envelope_from)));
-  if (is_system_sender(from)) return "sender " + make_valid_utf8(lower_ascii(trim(from)));
+    return "envelope sender " + make_valid_utf8(lower(trim(envelope_from)));
+  if (is_system_sender(from)) return "sender " + make_valid_utf8(lower(trim(from)));
   return std::nullopt;
 }
 
@@ -278,14 +263,14 @@ bool is_bare_system_name(std::string_view s) { return s == "mailer-daemon" || s 
 /// audit and any reply only ever see validated text. False when the mail names no sender.
 bool take_sender(detail::ProviderMail& parsed) {
   InboundEmail& mail = parsed.mail;
-  const std::string from = make_valid_utf8(lower_ascii(trim(mail.from)));
-  const std::string envelope = make_valid_utf8(lower_ascii(trim(mail.envelope_from)));
-  const bool envelope_ok = is_email_address(envelope) || is_bare_system_name(envelope);
+  const std::string from = make_valid_utf8(lower(trim(mail.from)));
+  const std::string envelope = make_valid_utf8(lower(trim(mail.envelope_from)));
+  const bool envelope_ok = is_ascii_email_address(envelope) || is_bare_system_name(envelope);
   // An unusable envelope sender is unknown, not empty: "" would classify the mail as a bounce.
   if (!envelope.empty() && !envelope_ok) parsed.envelope_known = false;
   mail.envelope_from = envelope_ok ? envelope : "";
-  mail.from = is_email_address(from) ? from : "";
-  if (mail.from.empty() && is_email_address(envelope)) mail.from = envelope;
+  mail.from = is_ascii_email_address(from) ? from : "";
+  if (mail.from.empty() && is_ascii_email_address(envelope)) mail.from = envelope;
   if (!mail.from.empty()) return true;
   const std::string& raw = !from.empty() ? from : envelope;
   if (raw.empty()) return false;
@@ -359,18 +344,18 @@ Expected<InboundEmail> EmailInbound::parse(std::string_view provider, std::strin
     auto media = detail::media_type(content_type);
     if (media != "application/json")
       return fail(Errc::kUnsupportedMedia,
-                  "postmark posts application/json, got '" + echo(media) + "'");
+                  "postmark posts application/json, got '" + printable(media, kMaxEcho) + "'");
     parsed = detail::parse_postmark(body);
   } else if (provider == "sendgrid") {
     auto media = detail::media_type(content_type);
     if (media != "multipart/form-data")
       return fail(Errc::kUnsupportedMedia,
-                  "sendgrid posts multipart/form-data, got '" + echo(media) + "'");
+                  "sendgrid posts multipart/form-data, got '" + printable(media, kMaxEcho) + "'");
     auto fields = detail::parse_multipart_form(content_type, body);
     if (!fields) return Unexpected(fields.error());
     parsed = detail::parse_sendgrid(*fields);
   } else {
-    return fail(Errc::kNotFound, "unknown email provider '" + echo(provider) + "'");
+    return fail(Errc::kNotFound, "unknown email provider '" + printable(provider, kMaxEcho) + "'");
   }
   if (!parsed) return Unexpected(parsed.error());
   return finish(std::move(*parsed), config_.reply);
@@ -379,7 +364,7 @@ Expected<InboundEmail> EmailInbound::parse(std::string_view provider, std::strin
 Expected<InboundAuth> EmailInbound::authenticate(const net::HttpRequest& request) {
   const auto provider = request.param("provider");
   if (!known_provider(provider))
-    return fail(Errc::kNotFound, "unknown email provider '" + echo(provider) + "'");
+    return fail(Errc::kNotFound, "unknown email provider '" + printable(provider, kMaxEcho) + "'");
   if (!configured(provider))
     return fail(Errc::kNotFound,
                 "email provider '" + std::string(provider) + "' is not configured");
@@ -407,7 +392,7 @@ Expected<InboundAuth> EmailInbound::authenticate(const net::HttpRequest& request
                 "mailgun signature fields missing (timestamp, token, signature)");
   auto expected = connectors::to_hex(
       connectors::hmac_sha256(config_.mailgun.signing_key.reveal(), timestamp + token));
-  if (!connectors::constant_time_equal(lower_ascii(trim(signature)), expected))
+  if (!connectors::constant_time_equal(lower(trim(signature)), expected))
     return fail(Errc::kUnauthenticated, "mailgun signature does not match");
   std::int64_t ts = 0;
   auto tsv = trim(timestamp);

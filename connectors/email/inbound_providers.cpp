@@ -90,19 +90,7 @@ void on_parser_warning(gint64 /*offset*/, GMimeParserWarning code, const gchar* 
 // ---- text helpers ---------------------------------------------------------------------------
 
 /// Provider-stripped text: line endings to "\n", surrounding blank space removed.
-std::string tidy_text(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '\r') {
-      out += '\n';
-      if (i + 1 < text.size() && text[i + 1] == '\n') ++i;
-    } else {
-      out += text[i];
-    }
-  }
-  return std::string(trim(out));
-}
+std::string tidy_text(std::string_view text) { return std::string(trim(to_lf(text))); }
 
 std::optional<int> parse_count(std::string_view text) {
   text = trim(text);
@@ -160,7 +148,7 @@ int count_files(const FormParts& parts, std::string_view prefix) {
 /// Bytes in `charset` → UTF-8. A charset iconv does not know, or bytes that are not valid in
 /// it, fall back to U+FFFD replacement: mail is never dropped over its encoding.
 std::string to_utf8(std::string_view value, std::string_view charset, std::string_view field) {
-  std::string cs = lower_ascii(trim(charset));
+  std::string cs = lower(trim(charset));
   if (cs.empty() || cs == "utf-8" || cs == "utf8" || cs == "us-ascii" || cs == "ascii")
     return make_valid_utf8(value);
   const char* iconv_name = g_mime_charset_iconv_name(cs.c_str());
@@ -231,33 +219,8 @@ Expected<ProviderMail> parse_raw_message(std::string_view raw, ProviderMail out)
 
 // ---- shared helpers -------------------------------------------------------------------------
 
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
-  while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
-  return s;
-}
-
-namespace {
-char lower_char(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
-}  // namespace
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i)
-    if (lower_char(a[i]) != lower_char(b[i])) return false;
-  return true;
-}
-
-std::string lower_ascii(std::string_view text) {
-  std::string out(text);
-  for (auto& c : out) c = lower_char(c);
-  return out;
-}
-
 std::string media_type(std::string_view content_type) {
-  return lower_ascii(trim(content_type.substr(0, content_type.find(';'))));
+  return lower(trim(content_type.substr(0, content_type.find(';'))));
 }
 
 std::string make_valid_utf8(std::string_view text) {
@@ -404,9 +367,9 @@ std::vector<std::string> parse_message_ids(std::string_view text) {
   }
   std::size_t i = 0;
   while (i < text.size()) {
-    while (i < text.size() && (is_space(text[i]) || text[i] == ',')) ++i;
+    while (i < text.size() && (is_blank(text[i]) || text[i] == ',')) ++i;
     std::size_t start = i;
-    while (i < text.size() && !is_space(text[i]) && text[i] != ',') ++i;
+    while (i < text.size() && !is_blank(text[i]) && text[i] != ',') ++i;
     if (i > start) ids.emplace_back(text.substr(start, i - start));
   }
   return ids;

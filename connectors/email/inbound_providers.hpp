@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "bot/core/expected.hpp"
+#include "bot/core/text.hpp"
 #include "connectors/email/form_scan.hpp"
 #include "connectors/email/inbound.hpp"
 
@@ -69,15 +70,6 @@ std::vector<std::string> parse_message_ids(std::string_view text);
 
 /// `text` with every invalid UTF-8 sequence replaced by U+FFFD.
 std::string make_valid_utf8(std::string_view text);
-
-/// ASCII lower-case.
-std::string lower_ascii(std::string_view text);
-/// Space, tab, CR or LF.
-bool is_space(char c);
-/// `s` without surrounding is_space() characters.
-std::string_view trim(std::string_view s);
-/// ASCII case-insensitive equality.
-bool iequals(std::string_view a, std::string_view b);
 
 /// What a provider parser found. inbound.cpp adds the normalisation, the auto-reply verdict
 /// and the reply-token check.

@@ -10,6 +10,8 @@
 #include <memory>
 #include <utility>
 
+#include "bot/core/mailbox.hpp"
+#include "bot/core/text.hpp"
 #include "connectors/common/crypto.hpp"
 #include "connectors/email/gmime_init.hpp"
 
@@ -43,14 +45,6 @@ struct FormatOptionsFree {
 
 // ---- text helpers --------------------------------------------------------------------------
 
-std::string_view trim(std::string_view s) {
-  constexpr std::string_view kSpace = " \t";
-  auto b = s.find_first_not_of(kSpace);
-  if (b == std::string_view::npos) return {};
-  auto e = s.find_last_not_of(kSpace);
-  return s.substr(b, e - b + 1);
-}
-
 bool is_ascii_printable(std::string_view s) {
   for (char c : s) {
     auto u = static_cast<unsigned char>(c);
@@ -67,22 +61,6 @@ bool has_control(std::string_view s) {
     if ((u < 0x20 && c != '\t') || u == 0x7F) return true;
   }
   return false;
-}
-
-// CRLF and lone CR become LF: GMime's quoted-printable encoder treats LF as the line break
-// (a CR would be encoded as =0D) and the DOS output filter turns every LF into CRLF.
-std::string to_lf(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '\r') {
-      out += '\n';
-      if (i + 1 < s.size() && s[i + 1] == '\n') ++i;
-    } else {
-      out += s[i];
-    }
-  }
-  return out;
 }
 
 void append_escaped(std::string& out, std::string_view s) {
@@ -306,17 +284,6 @@ void set_header(GMimeMessage* msg, const char* name, const std::string& value) {
 
 }  // namespace
 
-bool is_email_address(std::string_view text) {
-  if (text.empty() || text.size() > 254 || !is_ascii_printable(text)) return false;
-  if (text.find_first_of(" <>,\"\\") != std::string_view::npos) return false;
-  auto at = text.find('@');
-  if (at == std::string_view::npos || at == 0 || text.find('@', at + 1) != std::string_view::npos)
-    return false;
-  auto domain = text.substr(at + 1);
-  return domain.find('.') != std::string_view::npos && domain.front() != '.' &&
-         domain.back() != '.' && domain.find("..") == std::string_view::npos;
-}
-
 Expected<Mailbox> parse_mailbox(std::string_view text) {
   if (has_crlf(text)) return fail(Errc::kInvalidInput, "contains CR or LF (header injection)");
   if (has_control(text)) return fail(Errc::kInvalidInput, "contains control characters");
@@ -339,7 +306,8 @@ Expected<Mailbox> parse_mailbox(std::string_view text) {
   } else {
     m.address = std::string(t);
   }
-  if (!is_email_address(m.address)) return fail(Errc::kInvalidInput, "not a valid email address");
+  if (!is_ascii_email_address(m.address))
+    return fail(Errc::kInvalidInput, "not a valid email address");
   return m;
 }
 
@@ -399,7 +367,7 @@ Expected<ComposedEmail> compose_email(const bj::object& fields, const ComposeCon
     return fail(Errc::kInternal, "email: [email] from is not usable: " + from.error().message);
   std::string domain = ctx.message_id_domain;
   if (domain.empty()) domain = from->address.substr(from->address.find('@') + 1);
-  if (!is_email_address("x@" + domain))
+  if (!is_ascii_email_address("x@" + domain))
     return fail(Errc::kInternal, "email: message id domain is not a domain");
 
   // Header injection is checked on every header field before anything else is judged.
@@ -487,7 +455,7 @@ Expected<ComposedEmail> compose_email(const bj::object& fields, const ComposeCon
     return permanent("field 'conversation_id' must be 1-128 of [A-Za-z0-9_-]");
   if (*conversation && ctx.reply.enabled()) {
     std::string address = reply_address(**conversation, to_box->address, ctx.reply);
-    if (!is_email_address(address))
+    if (!is_ascii_email_address(address))
       return fail(Errc::kInternal, "email: reply token domain or local part is not usable");
     reply_box = Mailbox{"", std::move(address)};
   }
@@ -523,6 +491,8 @@ Expected<ComposedEmail> compose_email(const bj::object& fields, const ComposeCon
   set_header(msg.get(), "X-Steward-Action", action_key);
   if (*conversation) set_header(msg.get(), "X-Steward-Conversation", **conversation);
 
+  // LF only: GMime's quoted-printable encoder treats LF as the line break (a CR would be
+  // encoded as =0D) and the DOS output filter turns every LF into CRLF.
   const std::string plain = to_lf(**text);
   const std::string rich = *html ? to_lf(**html) : text_to_html(plain);
   GPtr<GMimeMultipart> alternative(g_mime_multipart_new_with_subtype("alternative"));

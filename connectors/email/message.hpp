@@ -21,11 +21,8 @@ struct Mailbox {
   std::string address;  ///< ASCII addr-spec
 };
 
-/// True for a plausible ASCII addr-spec: exactly one '@', non-empty local part, a dotted
-/// domain without empty labels, printable ASCII without spaces, '<', '>', ',', '"' or '\',
-/// at most 254 characters.
-bool is_email_address(std::string_view text);
-
+/// Addresses are checked with is_ascii_email_address() (bot/core/mailbox.hpp): what plain
+/// SMTP can carry.
 /// Reads "addr", "Name <addr>" or "\"Name, Inc.\" <addr>". kInvalidInput when the address is
 /// not valid or the text contains CR/LF or other control characters.
 [[nodiscard]] Expected<Mailbox> parse_mailbox(std::string_view text);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "bot/core/text.hpp"
 #include "connectors/common/crypto.hpp"
 
 namespace steward::email {
@@ -20,14 +21,6 @@ constexpr std::size_t kMaxConversationId = 128;
 bool id_char(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
          c == '-';
-}
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) {
-    return static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
-  });
-  return out;
 }
 
 std::string mac_of(std::string_view conversation_id, std::string_view recipient,

@@ -12,6 +12,7 @@
 #include <utility>
 
 #include "bot/core/printable.hpp"
+#include "bot/core/text.hpp"
 #include "connectors/common/crypto.hpp"
 
 namespace steward::email {
@@ -24,12 +25,6 @@ void global_init() {
   static std::once_flag once;
   // Never cleaned up: handles may live as long as the process (and other modules may use curl).
   std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-}
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
 }
 
 bool has_crlf_or_nul(std::string_view s) {

@@ -2,28 +2,14 @@
 
 #include <utility>
 
+#include "bot/core/text.hpp"
+
 namespace steward::forms {
 
 namespace {
 
-std::string_view trim(std::string_view s) {
-  constexpr std::string_view kSpace = " \t";
-  auto b = s.find_first_not_of(kSpace);
-  if (b == std::string_view::npos) return {};
-  auto e = s.find_last_not_of(kSpace);
-  return s.substr(b, e - b + 1);
-}
-
 bool is_json_media_type(std::string_view content_type) {
-  auto media = trim(content_type.substr(0, content_type.find(';')));
-  constexpr std::string_view kJson = "application/json";
-  if (media.size() != kJson.size()) return false;
-  for (std::size_t i = 0; i < media.size(); ++i) {
-    char c = media[i];
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    if (c != kJson[i]) return false;
-  }
-  return true;
+  return iequals(trim(content_type.substr(0, content_type.find(';'))), "application/json");
 }
 
 }  // namespace

@@ -11,7 +11,8 @@
 #include <vector>
 
 #include "bot/core/json.hpp"
-#include "bot/core/printable.hpp"
+#include "bot/core/mailbox.hpp"
+#include "bot/core/text.hpp"
 #include "connectors/common/crypto.hpp"
 
 namespace steward::forms {
@@ -20,30 +21,8 @@ namespace {
 
 namespace bj = boost::json;
 
-std::string_view trim(std::string_view s) {
-  constexpr std::string_view kSpace = " \t\r\n";
-  auto b = s.find_first_not_of(kSpace);
-  if (b == std::string_view::npos) return {};
-  auto e = s.find_last_not_of(kSpace);
-  return s.substr(b, e - b + 1);
-}
-
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
-char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
-std::string to_lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(), lower);
-  return out;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i)
-    if (lower(a[i]) != lower(b[i])) return false;
-  return true;
-}
 
 // ---- quantities -------------------------------------------------------------------------
 
@@ -207,7 +186,7 @@ Expected<Mapped> map_answers(const FormConfig& form, const std::vector<RawAnswer
   if (!email) return fail(Errc::kInvalidInput, "missing email");
   if (!is_email_address(*email))
     return fail(Errc::kInvalidInput, "field 'email' is not a valid email address");
-  out.fields["email"] = to_lower(*email);
+  out.fields["email"] = lower(*email);
   return out;
 }
 
@@ -348,24 +327,6 @@ std::optional<double> parse_quantity(std::string_view text) {
   // no longer parse).
   if (!std::isfinite(value)) return std::nullopt;
   return value;
-}
-
-bool is_email_address(std::string_view text) {
-  // The address becomes the event's actor: besides the ASCII checks below, no C1 control, line
-  // separator, bidi override or invalid UTF-8 (whatever printable() would escape).
-  if (printable(text, text.size()) != text) return false;
-  auto at = text.find('@');
-  if (at == std::string_view::npos || at == 0 || text.find('@', at + 1) != std::string_view::npos)
-    return false;
-  for (char c : text) {
-    auto u = static_cast<unsigned char>(c);
-    if (u <= 0x20 || u == 0x7F || c == '<' || c == '>' || c == ',') return false;
-  }
-  auto domain = text.substr(at + 1);
-  if (domain.find('.') == std::string_view::npos) return false;
-  if (domain.front() == '.' || domain.back() == '.' || domain.find("..") != std::string_view::npos)
-    return false;
-  return true;
 }
 
 Expected<Event> parse_typeform(const FormConfig& form, std::string_view raw_body) {

@@ -59,11 +59,6 @@ std::map<std::string, std::string> effective_refs(const FormConfig& form);
 /// "€1.5m" → 1500000. Anything else ("about fifty", "<10", "-5", "1,5") → nullopt.
 std::optional<double> parse_quantity(std::string_view text);
 
-/// True for a plausible address: exactly one '@', non-empty local part, a domain with a dot
-/// and no empty labels, no whitespace, control characters (C1 included), '<', '>' or ',', no
-/// Unicode line separator or bidi control, valid UTF-8.
-bool is_email_address(std::string_view text);
-
 /// Parses a Typeform webhook body. Errors (all kInvalidInput, with a precise reason):
 /// invalid JSON / not an object / nesting deeper than kMaxJsonDepth; event_type not
 /// "form_response" (partial responses are refused); missing form_response or answers; an

@@ -4,6 +4,7 @@
 #include <ctime>
 
 #include "bot/core/json.hpp"
+#include "bot/core/text.hpp"
 
 namespace steward::slack {
 
@@ -24,7 +25,7 @@ boost::json::object plain(std::string text) {
 }
 
 boost::json::object header_block(std::string_view title) {
-  return {{"type", "header"}, {"text", plain(truncate_text(escape_text(title), kMaxHeaderText))}};
+  return {{"type", "header"}, {"text", plain(truncate_text(slack_escape(title), kMaxHeaderText))}};
 }
 
 /// `text` must already be escaped.
@@ -106,7 +107,7 @@ std::string join_people(const std::vector<std::string>& people) {
   return out;
 }
 
-std::string code(std::string_view raw) { return "`" + escape_text(raw) + "`"; }
+std::string code(std::string_view raw) { return "`" + slack_escape(raw) + "`"; }
 
 }  // namespace
 
@@ -115,20 +116,6 @@ std::size_t utf8_length(std::string_view text) {
   for (unsigned char c : text)
     if (!is_continuation(c)) ++n;
   return n;
-}
-
-std::string escape_text(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      default: out.push_back(c);
-    }
-  }
-  return out;
 }
 
 std::string truncate_text(std::string_view text, std::size_t max_chars) {
@@ -168,7 +155,7 @@ std::string mention_or_text(std::string_view who) {
   for (char c : who)
     if (!((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))) id = false;
   if (id) return "<@" + std::string(who) + ">";
-  return escape_text(who);
+  return slack_escape(who);
 }
 
 Expected<ApprovalRequest> approval_request_from_fields(const boost::json::object& f) {
@@ -251,15 +238,15 @@ RenderedMessage render_approval_request(const ApprovalRequest& r) {
   RenderedMessage m;
   m.blocks.emplace_back(header_block(r.title));
   m.blocks.emplace_back(section_block(r.summary.empty() ? std::string("_No summary given._")
-                                                        : escape_text(r.summary)));
+                                                        : slack_escape(r.summary)));
   if (!r.reasons.empty()) {
     std::string text = "*Why this needs approval*";
-    for (const auto& reason : r.reasons) text += "\n• " + escape_text(reason);
+    for (const auto& reason : r.reasons) text += "\n• " + slack_escape(reason);
     m.blocks.emplace_back(section_block(text));
   }
   if (r.draft) {
-    std::string body = "*To:* " + escape_text(r.draft->to) + "\n*Subject:* " +
-                       escape_text(r.draft->subject) + "\n\n" + escape_text(r.draft->text);
+    std::string body = "*To:* " + slack_escape(r.draft->to) + "\n*Subject:* " +
+                       slack_escape(r.draft->subject) + "\n\n" + slack_escape(r.draft->text);
     m.blocks.emplace_back(section_block("*Draft email*\n" + quote_lines(body)));
   }
   boost::json::array context;
@@ -274,7 +261,7 @@ RenderedMessage render_approval_request(const ApprovalRequest& r) {
   context.emplace_back(mrkdwn("Approval " + code(r.approval_id)));
   m.blocks.emplace_back(boost::json::object{{"type", "context"}, {"elements", std::move(context)}});
 
-  std::string short_title = truncate_text(escape_text(r.title), 200);
+  std::string short_title = truncate_text(slack_escape(r.title), 200);
   boost::json::array buttons;
   buttons.emplace_back(button(
       "Approve", "approval.approve", r.approval_id, "primary",
@@ -286,8 +273,8 @@ RenderedMessage render_approval_request(const ApprovalRequest& r) {
                                             {"block_id", "approval:" + r.approval_id},
                                             {"elements", std::move(buttons)}});
 
-  std::string text = "Approval needed: " + escape_text(r.title);
-  if (!r.summary.empty()) text += " — " + escape_text(r.summary);
+  std::string text = "Approval needed: " + slack_escape(r.title);
+  if (!r.summary.empty()) text += " — " + slack_escape(r.summary);
   m.text = truncate_text(text, kMaxFallbackText);
   return m;
 }
@@ -305,13 +292,13 @@ RenderedMessage render_approval_outcome(const ApprovalOutcome& o) {
 
   RenderedMessage m;
   m.blocks.emplace_back(header_block(o.title));
-  if (!o.summary.empty()) m.blocks.emplace_back(section_block(escape_text(o.summary)));
+  if (!o.summary.empty()) m.blocks.emplace_back(section_block(slack_escape(o.summary)));
   m.blocks.emplace_back(section_block(line));
-  if (!o.note.empty()) m.blocks.emplace_back(section_block(quote_lines(escape_text(o.note))));
+  if (!o.note.empty()) m.blocks.emplace_back(section_block(quote_lines(slack_escape(o.note))));
   boost::json::array context;
   context.emplace_back(mrkdwn("Approval " + code(o.approval_id)));
   m.blocks.emplace_back(boost::json::object{{"type", "context"}, {"elements", std::move(context)}});
-  m.text = truncate_text(line + ": " + escape_text(o.title), kMaxFallbackText);
+  m.text = truncate_text(line + ": " + slack_escape(o.title), kMaxFallbackText);
   return m;
 }
 

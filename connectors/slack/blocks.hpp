@@ -1,5 +1,5 @@
 #pragma once
-// Block Kit messages for approvals (pure). Every dynamic string is escaped (& < > only, & first)
+// Block Kit messages for approvals (pure). Every dynamic string is escaped by slack_escape()
 // and every message carries a top-level `text` fallback. Block Kit limits are respected:
 // ≤50 blocks, section text ≤3000, header ≤150, context ≤10 elements, button value ≤2000,
 // block_id ≤255, confirm dialog texts within their limits, fallback text ≤4000.
@@ -84,9 +84,6 @@ RenderedMessage render_approval_request(const ApprovalRequest& request);
 /// The decided/expired message: header, summary, the outcome line ("✅ Approved by <@U…> at …",
 /// "❌ Rejected by …", "⌛ Expired at …"), the note, and a context line; no buttons.
 RenderedMessage render_approval_outcome(const ApprovalOutcome& outcome);
-
-/// Escapes & < > for mrkdwn/plain text (& first, so nothing is escaped twice).
-std::string escape_text(std::string_view text);
 
 /// Truncates to at most `max_chars` code points, ending with "…" when cut. Never splits a UTF-8
 /// sequence or an &amp;/&lt;/&gt; entity.

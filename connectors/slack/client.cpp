@@ -5,11 +5,12 @@
 #include <algorithm>
 #include <boost/url/parse.hpp>
 #include <boost/url/url_view.hpp>
-#include <cctype>
 #include <charconv>
 #include <thread>
 
 #include "bot/core/json.hpp"
+#include "bot/core/printable.hpp"
+#include "bot/core/text.hpp"
 
 namespace steward::slack {
 
@@ -23,8 +24,7 @@ constexpr std::size_t kMaxPacedChannels = 4096;
 /// Retry-After in delta-seconds; absent, garbled or zero → 1 s (an HTTP-date is not worth
 /// parsing: Slack sends seconds).
 std::chrono::seconds parse_retry_after(std::string_view v) {
-  while (!v.empty() && v.front() == ' ') v.remove_prefix(1);
-  while (!v.empty() && v.back() == ' ') v.remove_suffix(1);
+  v = trim(v);
   long long s = 0;
   auto [ptr, ec] = std::from_chars(v.data(), v.data() + v.size(), s);
   if (v.empty() || ec != std::errc() || ptr != v.data() + v.size() || s <= 0)
@@ -46,12 +46,8 @@ Error map_slack_error(std::string_view what, std::string_view code, std::string_
   return Error{Errc::kPermanent, message, std::nullopt};
 }
 
-/// Printable, bounded excerpt of a reply body for error messages.
-std::string excerpt(std::string_view body) {
-  std::string out;
-  for (char c : body.substr(0, 80)) out.push_back((c >= 0x20 && c < 0x7f) ? c : '?');
-  return out;
-}
+/// How much of a reply body an error message quotes (through printable()).
+constexpr std::size_t kMaxExcerpt = 80;
 
 }  // namespace
 
@@ -60,9 +56,7 @@ Expected<UrlParts> split_url(std::string_view url) {
   if (!parsed) return fail(Errc::kInvalidInput, "not an absolute URL");
   boost::urls::url_view u = *parsed;
   UrlParts parts;
-  parts.scheme = std::string(u.scheme());
-  std::transform(parts.scheme.begin(), parts.scheme.end(), parts.scheme.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  parts.scheme = lower(u.scheme());
   if (parts.scheme != "http" && parts.scheme != "https")
     return fail(Errc::kInvalidInput, "URL scheme must be http or https");
   if (!u.has_authority() || u.encoded_host().empty())
@@ -274,7 +268,7 @@ Expected<void> WebClient::respond(std::string_view response_url,
     return fail(Errc::kUnavailable, "response_url: HTTP " + std::to_string(reply->status));
   if (reply->status < 200 || reply->status >= 300)
     return fail(Errc::kPermanent, "response_url: HTTP " + std::to_string(reply->status) + " " +
-                                      (code.empty() ? excerpt(reply->body) : code));
+                                      (code.empty() ? printable(reply->body, kMaxExcerpt) : code));
   if (obj) {
     auto ok = obj->find("ok");
     if (ok != obj->end() && ok->value().is_bool() && !ok->value().get_bool())

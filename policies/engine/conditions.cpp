@@ -3,12 +3,14 @@
 #include <algorithm>
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
-#include <cctype>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <system_error>
+
+#include "bot/core/mailbox.hpp"
+#include "bot/core/text.hpp"
 
 namespace steward::policies {
 
@@ -77,16 +79,6 @@ std::optional<double> as_number(const boost::json::value& v) {
   if (v.is_uint64()) return static_cast<double>(v.get_uint64());
   if (v.is_double()) return v.get_double();
   return std::nullopt;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i])))
-      return false;
-  }
-  return true;
 }
 
 // One scalar field value against one literal.
@@ -338,13 +330,6 @@ std::string describe_condition(const Condition& c) {
   return c.field;
 }
 
-std::string trim(std::string_view s) {
-  auto b = s.find_first_not_of(" \t\r\n");
-  if (b == std::string_view::npos) return {};
-  auto e = s.find_last_not_of(" \t\r\n");
-  return std::string(s.substr(b, e - b + 1));
-}
-
 }  // namespace
 
 const char* op_name(Op op) noexcept {
@@ -544,22 +529,10 @@ std::optional<std::vector<std::string>> email_domains(std::string_view addresses
   parts.push_back(cur);
 
   std::vector<std::string> out;
-  for (const auto& raw : parts) {
-    std::string part = trim(raw);
-    if (part.empty()) continue;
-    auto lt = part.rfind('<');
-    if (lt != std::string::npos) {
-      auto gt = part.find('>', lt);
-      if (gt == std::string::npos) return std::nullopt;
-      part = trim(std::string_view(part).substr(lt + 1, gt - lt - 1));
-    }
-    auto at = part.rfind('@');
-    if (at == std::string::npos || at == 0) return std::nullopt;
-    std::string domain = ascii_lower(part.substr(at + 1));
-    while (!domain.empty() && domain.back() == '.') domain.pop_back();
-    if (domain.empty() || domain.find_first_of(" \t<>\"@,;") != std::string::npos) {
-      return std::nullopt;
-    }
+  for (const auto& part : parts) {
+    if (trim(part).empty()) continue;
+    std::string domain = email_domain(part);
+    if (domain.empty()) return std::nullopt;
     if (std::find(out.begin(), out.end(), domain) == out.end()) out.push_back(domain);
   }
   if (out.empty()) return std::nullopt;
@@ -582,12 +555,6 @@ std::optional<std::int64_t> parse_duration_seconds(std::string_view text) noexce
     case 'w': return n * 7 * 86400;
     default: return std::nullopt;
   }
-}
-
-std::string ascii_lower(std::string_view s) {
-  std::string out(s);
-  for (auto& ch : out) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-  return out;
 }
 
 std::uint32_t line_of(const toml::node& node) noexcept {

@@ -117,16 +117,13 @@ bool kind_matches(std::string_view pattern, std::string_view kind) noexcept;
 /// True when `pattern` is well formed: "*", an exact kind, or a prefix ending in ".*".
 bool valid_kind_pattern(std::string_view pattern) noexcept;
 
-/// The lower-cased domains of one or more email addresses ("Jane <jane@Acme.example>",
-/// "a@x.example, b@y.example"), without duplicates, in order; nullopt when any address has no
-/// usable domain.
+/// The domains (email_domain(), bot/core/mailbox.hpp) of one or more email addresses
+/// ("Jane <jane@Acme.example>", "a@x.example, b@y.example"), without duplicates, in order;
+/// nullopt when any address has no domain.
 std::optional<std::vector<std::string>> email_domains(std::string_view addresses);
 
 /// Parses "45s", "30m", "24h", "2d", "1w"; nullopt for anything else (zero is refused too).
 std::optional<std::int64_t> parse_duration_seconds(std::string_view text) noexcept;
-
-/// ASCII lower-casing.
-std::string ascii_lower(std::string_view s);
 
 /// Strict reader over one TOML table: typed getters remember which keys were read, so finish()
 /// can report the first key nobody asked for. Errors carry the line of the offending key or value

@@ -19,6 +19,7 @@
 
 #include "bot/core/clock.hpp"
 #include "bot/core/json.hpp"
+#include "bot/core/mailbox.hpp"
 #include "bot/core/printable.hpp"
 #include "connectors/common/crypto.hpp"
 #include "connectors/email/gmime_init.hpp"
@@ -93,7 +94,7 @@ void check_mail(const email::InboundEmail& mail, const email::InboundConfig& con
   // A sender that is not an address keeps the mail, marked: never attacker-formatted text.
   fuzz::require(mail.from.empty() != mail.invalid_sender.empty(),
                 "sender neither valid nor marked");
-  fuzz::require(mail.from.empty() || email::is_email_address(mail.from), "sender not an address");
+  fuzz::require(mail.from.empty() || is_ascii_email_address(mail.from), "sender not an address");
   fuzz::require(!has_upper_ascii(mail.from), "sender not lower-cased");
   for (const auto* s : {&mail.invalid_sender, &mail.from_name, &mail.subject})
     fuzz::require(steward::single_line(*s) == *s, "control character in a one-line field");
@@ -104,7 +105,7 @@ void check_mail(const email::InboundEmail& mail, const email::InboundConfig& con
   for (const auto* list : {&mail.to, &mail.cc}) {
     for (std::size_t i = 0; i < list->size(); ++i) {
       fuzz::require(!has_upper_ascii((*list)[i]), "recipient not lower-cased");
-      fuzz::require(email::is_email_address((*list)[i]), "recipient not an address");
+      fuzz::require(is_ascii_email_address((*list)[i]), "recipient not an address");
       fuzz::require(std::find(list->begin() + static_cast<std::ptrdiff_t>(i) + 1, list->end(),
                               (*list)[i]) == list->end(),
                     "recipient listed twice");

@@ -277,11 +277,6 @@ TEST(LeadQualifier, SummariseNeed) {
   EXPECT_EQ(long_need, std::string(100, 'a') + "…");
 }
 
-TEST(LeadQualifier, SlackEscape) {
-  EXPECT_EQ(slack_escape("a<b>&c"), "a&lt;b&gt;&amp;c");
-  EXPECT_EQ(slack_escape("plain *bold*"), "plain *bold*");
-}
-
 // ---- the full chain: agent plan → shipped decision rights ----
 
 TEST(LeadQualifierChain, HotLeadActionsAreAllowAllowAsk) {

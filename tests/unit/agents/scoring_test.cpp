@@ -164,12 +164,5 @@ TEST(LeadScoring, NoFollowUpSectionMeansNoEmails) {
   EXPECT_EQ(s.lines[0].criterion_id, "baseline");
 }
 
-TEST(LeadScoring, EmailDomain) {
-  EXPECT_EQ(email_domain("Jane <jane@Acme.Example>"), "acme.example");
-  EXPECT_EQ(email_domain("x@y.example"), "y.example");
-  EXPECT_EQ(email_domain("nope"), "");
-  EXPECT_EQ(email_domain("a@"), "");
-}
-
 }  // namespace
 }  // namespace steward::agents::lead

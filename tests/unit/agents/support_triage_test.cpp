@@ -349,11 +349,6 @@ TEST(SupportTriageReply, Recipient) {
             "\"J. JD Doe evil\" <jane@x.example>");
 }
 
-TEST(SupportTriageReply, SlackEscape) {
-  EXPECT_EQ(slack_escape("a<b>&c"), "a&lt;b&gt;&amp;c");
-  EXPECT_EQ(slack_escape("plain *bold*"), "plain *bold*");
-}
-
 // ---- the agent's plan ----
 
 TEST(SupportTriage, NormalTicketPlan) {

@@ -412,20 +412,6 @@ TEST(FormsQuantity, Refuses) {
   }
 }
 
-TEST(FormsEmail, AddressCheck) {
-  for (const char* ok : {"a@b.co", "first.last+tag@sub.example.org", "ADA@EXAMPLE.COM"})
-    EXPECT_TRUE(is_email_address(ok)) << ok;
-  for (const char* bad : {"", "@b.co", "a@", "a@b", "a@b.", "a@.b", "a@b..co", "a b@c.de",
-                          "a@b@c.de", "<a@b.co>", "a@b.co\n", "a,b@c.de"})
-    EXPECT_FALSE(is_email_address(bad)) << bad;
-  // International addresses pass; what would break a log line or reorder text does not.
-  EXPECT_TRUE(is_email_address("jörg@müller.example"));
-  for (const char* bad :
-       {"a@b.co\r\n[2026-12-03 00:00:00.000] [info] FORGED", "a\x1b@b.co", "a@b.co\xc2\x85",
-        "a\xe2\x80\xa8@b.co", "a\xe2\x80\xae@b.co", "a\xff@b.co"})
-    EXPECT_FALSE(is_email_address(bad)) << bad;
-}
-
 TEST(FormsParseJson, ActorIsNeverAttackerFormattedText) {
   const std::string forged = "\r\n[2026-12-03 00:00:00.000] [info] FORGED";
   bj::object body{{"event_id", "e-forge"},
