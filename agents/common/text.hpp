@@ -4,6 +4,7 @@
 // The general text helpers (trim, lower, truncate_utf8, slack_escape) are in bot/core/text.hpp.
 
 #include <boost/json/object.hpp>
+#include <cstddef>
 #include <filesystem>
 #include <kainjow/mustache.hpp>
 #include <string>
@@ -27,6 +28,11 @@ namespace steward::agents::common {
 /// separator, runs of separators become one space, none at either end. For subjects, names
 /// and other fields shown in one line of a Slack post or an email header.
 std::string one_line(std::string_view s);
+
+/// How much of one value from outside (a name, a subject) a Slack post shows, in bytes.
+inline constexpr std::size_t kMaxFieldChars = 200;
+/// A section's text, in bytes: Slack's limit is 3000 characters; the rest is margin.
+inline constexpr std::size_t kMaxSectionChars = 2900;
 
 /// Block Kit text objects.
 boost::json::object plain_text(std::string text);

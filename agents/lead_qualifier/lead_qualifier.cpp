@@ -20,15 +20,12 @@ namespace steward::agents::lead {
 namespace {
 
 namespace mstch = kainjow::mustache;
+using common::kMaxFieldChars;
+using common::kMaxSectionChars;
 using common::mrkdwn;
 using common::one_line;
 using common::plain_text;
-using common::read_file;
 using common::render;
-
-// Slack limits: section text 3000, a field 2000, header 150 characters.
-constexpr std::size_t kMaxFieldChars = 200;
-constexpr std::size_t kMaxSectionChars = 2900;
 
 // A lead field as display text ("" when absent); numbers are shown without a fraction.
 std::string text_field(const boost::json::object& fields, std::string_view key) {
@@ -89,7 +86,7 @@ Expected<LeadQualifierConfig> load_config(const std::filesystem::path& rules_dir
   auto rules = ScoringRules::load_file(rules_dir / "lead-scoring.toml");
   if (!rules) return Unexpected(rules.error());
   const auto tmpl_path = templates_dir / "lead-follow-up.mustache";
-  auto tmpl = read_file(tmpl_path);
+  auto tmpl = common::read_file(tmpl_path);
   if (!tmpl) return Unexpected(tmpl.error());
   for (const auto& [text, where] :
        {std::pair{*tmpl, tmpl_path.string()},

@@ -1,151 +1,33 @@
 #include "agents/lead_qualifier/scoring.hpp"
 
-#include <toml++/toml.h>
-
 #include <algorithm>
 #include <cctype>
 #include <cmath>
 #include <cstdint>
-#include <fstream>
-#include <sstream>
-#include <system_error>
 
 #include "agents/common/text.hpp"
 #include "bot/core/mailbox.hpp"
 #include "bot/core/text.hpp"
+#include "bot/toml/reader.hpp"
 
 namespace steward::agents::lead {
 
 namespace {
 
-std::string format_number(double d) {
-  if (std::isfinite(d) && std::trunc(d) == d && std::fabs(d) < 1e15) {
-    return std::to_string(static_cast<long long>(d));
-  }
-  std::ostringstream os;
-  os.precision(12);
-  os << d;
-  return os.str();
-}
-
-std::uint32_t line_of(const toml::node& n) {
-  return static_cast<std::uint32_t>(n.source().begin.line);
-}
-
-Error load_error(std::string_view file, std::uint32_t line, std::string_view key,
-                 std::string_view what) {
-  std::string msg(file);
-  msg += ":" + std::to_string(line) + ": ";
-  if (!key.empty()) msg += "key '" + std::string(key) + "': ";
-  msg += what;
-  return Error{Errc::kInvalidInput, std::move(msg), std::nullopt};
-}
-
-// Strict table reader: remembers the keys asked for, so unknown keys are reported.
-class Reader {
- public:
-  Reader(const toml::table& t, std::string_view file) : t_(t), file_(file) {}
-
-  const toml::node* node(std::string_view key) {
-    known_.emplace_back(key);
-    return t_.get(key);
-  }
-  Error error(std::string_view key, std::string_view what) const {
-    const auto* n = t_.get(key);
-    return load_error(file_, n ? line_of(*n) : line_of(t_), key, what);
-  }
-  Expected<std::string> required_string(std::string_view key) {
-    const auto* n = node(key);
-    if (!n) return Unexpected(error(key, "missing (required)"));
-    if (!n->is_string()) return Unexpected(error(key, "expected a string"));
-    auto s = *n->value<std::string>();
-    if (trim(s).empty()) return Unexpected(error(key, "must not be empty"));
-    return s;
-  }
-  Expected<std::optional<std::int64_t>> optional_int(std::string_view key) {
-    const auto* n = node(key);
-    if (!n) return std::optional<std::int64_t>{};
-    if (!n->is_integer()) return Unexpected(error(key, "expected a whole number"));
-    return std::optional<std::int64_t>{*n->value<std::int64_t>()};
-  }
-  Expected<std::optional<double>> optional_number(std::string_view key) {
-    const auto* n = node(key);
-    if (!n) return std::optional<double>{};
-    if (n->is_integer())
-      return std::optional<double>{static_cast<double>(*n->value<std::int64_t>())};
-    if (n->is_floating_point()) return std::optional<double>{*n->value<double>()};
-    return Unexpected(error(key, "expected a number"));
-  }
-  Expected<std::optional<std::vector<std::string>>> optional_strings(std::string_view key) {
-    const auto* n = node(key);
-    if (!n) return std::optional<std::vector<std::string>>{};
-    const auto* arr = n->as_array();
-    if (!arr) return Unexpected(error(key, "expected a list of strings, e.g. [\"a\", \"b\"]"));
-    std::vector<std::string> out;
-    for (const auto& el : *arr) {
-      if (!el.is_string()) {
-        return Unexpected(load_error(file_, line_of(el), key, "every element must be a string"));
-      }
-      out.push_back(*el.value<std::string>());
-    }
-    return std::optional<std::vector<std::string>>{std::move(out)};
-  }
-  Expected<void> finish() const {
-    for (const auto& [k, n] : t_) {
-      if (std::find(known_.begin(), known_.end(), k.str()) != known_.end()) continue;
-      std::string expected;
-      for (const auto& name : known_) {
-        const std::string quoted = "'" + name + "'";
-        if (expected.find(quoted) == std::string::npos) {
-          expected += (expected.empty() ? "" : ", ") + quoted;
-        }
-      }
-      auto line =
-          k.source().begin.line ? static_cast<std::uint32_t>(k.source().begin.line) : line_of(n);
-      return Unexpected(
-          load_error(file_, line, k.str(), "unknown key (expected one of: " + expected + ")"));
-    }
-    return {};
-  }
-  std::uint32_t line() const { return line_of(t_); }
-
- private:
-  const toml::table& t_;
-  std::string file_;
-  std::vector<std::string> known_;
-};
-
-Expected<Criterion> parse_criterion(const toml::table& t, std::string_view file) {
-  Reader r(t, file);
+Expected<Criterion> parse_criterion(const toml::table& t, const std::string& file) {
+  cfg::Reader r(t, file);
   Criterion c;
-  auto id = r.required_string("id");
-  if (!id) return Unexpected(id.error());
-  c.id = *id;
-  auto label = r.required_string("label");
-  if (!label) return Unexpected(label.error());
-  c.label = *label;
-  auto field = r.required_string("field");
-  if (!field) return Unexpected(field.error());
-  c.field = *field;
-  auto points = r.optional_int("points");
-  if (!points) return Unexpected(points.error());
-  if (!*points) return Unexpected(r.error("points", "missing (required)"));
-  if (**points < -1000 || **points > 1000) {
-    return Unexpected(r.error("points", "must be between -1000 and 1000"));
-  }
-  c.points = static_cast<int>(**points);
+  c.id = r.required_string("id");
+  c.label = r.required_string("label");
+  c.field = r.required_string("field");
+  if (!t.contains("points")) r.fail("points", "missing (required)");
+  c.points = static_cast<int>(r.integer("points", 0, -1000, 1000));
 
   int tests = 0;
-  auto gte = r.optional_number("gte");
-  if (!gte) return Unexpected(gte.error());
-  c.gte = *gte;
-  auto lte = r.optional_number("lte");
-  if (!lte) return Unexpected(lte.error());
-  c.lte = *lte;
+  c.gte = r.optional_number("gte");
+  c.lte = r.optional_number("lte");
   if (c.gte || c.lte) ++tests;
-  if (c.gte && c.lte && *c.gte > *c.lte) {
-    return Unexpected(r.error("lte", "must not be below gte"));
-  }
+  if (c.gte && c.lte && *c.gte > *c.lte) r.fail("lte", "must not be below gte");
   if (const auto* eq = r.node("eq")) {
     ++tests;
     if (eq->is_string()) {
@@ -155,41 +37,38 @@ Expected<Criterion> parse_criterion(const toml::table& t, std::string_view file)
     } else if (eq->is_floating_point()) {
       c.eq_number = *eq->value<double>();
     } else {
-      return Unexpected(r.error("eq", "expected a string or a number"));
+      r.fail("eq", "expected a string or a number");
     }
   }
-  auto words = r.optional_strings("matches_any");
-  if (!words) return Unexpected(words.error());
-  if (*words) {
+  if (auto words = r.optional_strings("matches_any")) {
     ++tests;
-    for (auto& w : **words) {
+    for (const auto& w : *words) {
       auto lw = lower(trim(w));
-      if (lw.empty()) return Unexpected(r.error("matches_any", "contains an empty phrase"));
+      if (lw.empty()) r.fail("matches_any", "contains an empty phrase");
       c.matches_any.push_back(std::move(lw));
     }
-    if (c.matches_any.empty()) return Unexpected(r.error("matches_any", "the list is empty"));
+    if (c.matches_any.empty()) r.fail("matches_any", "the list is empty");
   }
-  auto in = r.optional_strings("in");
-  if (!in) return Unexpected(in.error());
-  if (*in) {
+  if (auto in = r.optional_strings("in")) {
     ++tests;
-    for (auto& w : **in) c.in.push_back(lower(trim(w)));
-    if (c.in.empty()) return Unexpected(r.error("in", "the list is empty"));
+    for (const auto& w : *in) c.in.push_back(lower(trim(w)));
+    if (c.in.empty()) r.fail("in", "the list is empty");
   }
   if (const auto* m = r.node("missing")) {
     ++tests;
-    if (!m->is_boolean()) return Unexpected(r.error("missing", "expected true or false"));
-    c.missing = *m->value<bool>();
+    if (m->is_boolean())
+      c.missing = *m->value<bool>();
+    else
+      r.fail("missing", "expected true or false");
   }
-  auto done = r.finish();
-  if (!done) return Unexpected(done.error());
+  if (auto done = r.finish(); !done) return Unexpected(done.error());
   if (tests == 0) {
-    return Unexpected(load_error(
+    return Unexpected(cfg::error_at(
         file, r.line(), "",
         "criterion '" + c.id + "' has no test (use gte, lte, eq, matches_any, in or missing)"));
   }
   if (tests > 1) {
-    return Unexpected(load_error(
+    return Unexpected(cfg::error_at(
         file, r.line(), "",
         "criterion '" + c.id + "' has more than one test (only gte and lte may be combined)"));
   }
@@ -328,87 +207,59 @@ Expected<ScoringRules> ScoringRules::load_file(const std::filesystem::path& path
 }
 
 Expected<ScoringRules> ScoringRules::load_string(std::string_view text, std::string_view label) {
-  toml::table doc;
-  try {
-    doc = toml::parse(text, label);
-  } catch (const toml::parse_error& e) {
-    return Unexpected(load_error(label, static_cast<std::uint32_t>(e.source().begin.line), "",
-                                 std::string(e.description())));
-  } catch (const std::exception& e) {
-    return Unexpected(load_error(label, 0, "", std::string("cannot parse: ") + e.what()));
-  }
+  auto doc = cfg::parse_text(text, label);
+  if (!doc) return Unexpected(doc.error());
+  const std::string file(label);
 
   ScoringRules rules;
-  Reader top(doc, label);
-  auto baseline = top.optional_int("baseline");
-  if (!baseline) return Unexpected(baseline.error());
-  if (*baseline) rules.baseline = static_cast<int>(**baseline);
-
-  if (const auto* crit = top.node("criterion")) {
-    const auto* arr = crit->as_array();
-    if (!arr || !arr->is_array_of_tables()) {
-      return Unexpected(top.error("criterion", "expected [[criterion]] tables"));
-    }
-    for (const auto& el : *arr) {
-      auto c = parse_criterion(*el.as_table(), label);
-      if (!c) return Unexpected(c.error());
-      for (const auto& prev : rules.criteria) {
-        if (prev.id == c->id) {
-          const auto* id = el.as_table()->get("id");
-          return Unexpected(load_error(label, id ? line_of(*id) : 0, "id",
-                                       "duplicate criterion id '" + c->id + "'"));
-        }
+  cfg::Reader top(*doc, file);
+  if (auto baseline = top.optional_integer("baseline"))
+    rules.baseline = static_cast<int>(*baseline);
+  for (const auto* table : top.tables("criterion")) {
+    if (!top.ok()) break;
+    auto c = parse_criterion(*table, file);
+    if (!c) return Unexpected(c.error());
+    for (const auto& prev : rules.criteria) {
+      if (prev.id == c->id) {
+        const auto* id = table->get("id");
+        return Unexpected(cfg::error_at(file, id ? cfg::line_of(*id) : 0, "id",
+                                        "duplicate criterion id '" + c->id + "'"));
       }
-      rules.criteria.push_back(std::move(*c));
     }
+    rules.criteria.push_back(std::move(*c));
   }
 
-  const auto* stages = top.node("stages");
-  if (!stages) return Unexpected(top.error("stages", "missing: add [stages] with hot and warm"));
-  if (!stages->is_table()) return Unexpected(top.error("stages", "expected a table"));
+  const auto* stages = top.table("stages");
+  if (!stages) top.fail("stages", "missing: add [stages] with hot and warm");
+  if (auto ok = top.status(); !ok) return Unexpected(ok.error());
   {
-    Reader r(*stages->as_table(), label);
-    auto hot = r.optional_int("hot");
-    if (!hot) return Unexpected(hot.error());
-    auto warm = r.optional_int("warm");
-    if (!warm) return Unexpected(warm.error());
-    if (!*hot) return Unexpected(r.error("hot", "missing (required)"));
-    if (!*warm) return Unexpected(r.error("warm", "missing (required)"));
-    if (**hot <= **warm) return Unexpected(r.error("hot", "must be above warm"));
-    rules.hot = static_cast<int>(**hot);
-    rules.warm = static_cast<int>(**warm);
-    auto done = r.finish();
-    if (!done) return Unexpected(done.error());
+    cfg::Reader r(*stages, file);
+    auto hot = r.optional_integer("hot");
+    auto warm = r.optional_integer("warm");
+    if (!hot) r.fail("hot", "missing (required)");
+    if (!warm) r.fail("warm", "missing (required)");
+    if (hot && warm && *hot <= *warm) r.fail("hot", "must be above warm");
+    if (auto done = r.finish(); !done) return Unexpected(done.error());
+    rules.hot = static_cast<int>(*hot);
+    rules.warm = static_cast<int>(*warm);
   }
 
-  if (const auto* fu = top.node("follow_up")) {
-    if (!fu->is_table()) return Unexpected(top.error("follow_up", "expected a table"));
-    Reader r(*fu->as_table(), label);
-    auto st = r.optional_strings("stages");
-    if (!st) return Unexpected(st.error());
-    if (*st) {
-      for (const auto& s : **st) {
-        if (s != "hot" && s != "warm" && s != "nurture") {
-          return Unexpected(
-              r.error("stages", "'" + s + "' is not a stage (use \"hot\", \"warm\", \"nurture\")"));
-        }
+  if (const auto* fu = top.table("follow_up")) {
+    cfg::Reader r(*fu, file);
+    if (auto st = r.optional_strings("stages")) {
+      for (const auto& s : *st) {
+        if (s != "hot" && s != "warm" && s != "nurture")
+          r.fail("stages", "'" + s + "' is not a stage (use \"hot\", \"warm\", \"nurture\")");
       }
-      rules.follow_up_stages = **st;
+      rules.follow_up_stages = std::move(*st);
     }
-    const auto* subject = r.node("subject");
-    if (subject) {
-      if (!subject->is_string()) return Unexpected(r.error("subject", "expected a string"));
-      rules.follow_up_subject = *subject->value<std::string>();
-    }
-    if (!rules.follow_up_stages.empty() && trim(rules.follow_up_subject).empty()) {
-      return Unexpected(r.error("subject", "required when stages is not empty"));
-    }
-    auto done = r.finish();
-    if (!done) return Unexpected(done.error());
+    if (auto subject = r.optional_string("subject")) rules.follow_up_subject = std::move(*subject);
+    if (!rules.follow_up_stages.empty() && trim(rules.follow_up_subject).empty())
+      r.fail("subject", "required when stages is not empty");
+    if (auto done = r.finish(); !done) return Unexpected(done.error());
   }
 
-  auto done = top.finish();
-  if (!done) return Unexpected(done.error());
+  if (auto done = top.finish(); !done) return Unexpected(done.error());
   return rules;
 }
 

@@ -22,16 +22,15 @@ namespace steward::agents::support {
 namespace {
 
 namespace mstch = kainjow::mustache;
+using common::kMaxFieldChars;
+using common::kMaxSectionChars;
 using common::mrkdwn;
 using common::one_line;
 using common::plain_text;
-using common::read_file;
 using common::render;
 
-// Slack limits: header 150, a section field 2000, section text 3000 characters.
+// Slack's header limit is 150 characters.
 constexpr std::size_t kMaxHeaderChars = 140;
-constexpr std::size_t kMaxFieldChars = 200;
-constexpr std::size_t kMaxSectionChars = 2900;
 constexpr std::size_t kSummaryQuestionChars = 300;
 
 // A Message-ID without <> that an email header can carry.
@@ -111,7 +110,7 @@ Expected<SupportTriageConfig> load_config(const std::filesystem::path& rules_dir
   SupportTriageConfig cfg;
   for (const auto& topic : rules->topics) {
     const auto path = templates_dir / topic.template_file;
-    auto text = read_file(path);
+    auto text = common::read_file(path);
     if (!text) return Unexpected(text.error());
     mstch::mustache check{*text};
     if (!check.is_valid()) {

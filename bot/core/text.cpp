@@ -1,5 +1,8 @@
 #include "bot/core/text.hpp"
 
+#include <cmath>
+#include <sstream>
+
 namespace steward {
 
 std::string lower(std::string_view s) {
@@ -29,6 +32,16 @@ std::string truncate_utf8(std::string_view s, std::size_t max) {
   // Back up over continuation bytes (10xxxxxx) to the start of the character at `cut`.
   while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;
   return std::string(s.substr(0, cut)) + "…";
+}
+
+std::string format_number(double d) {
+  if (std::isfinite(d) && std::trunc(d) == d && std::fabs(d) < 1e15) {
+    return std::to_string(static_cast<long long>(d));
+  }
+  std::ostringstream os;
+  os.precision(12);
+  os << d;
+  return os.str();
 }
 
 std::string to_lf(std::string_view text) {

@@ -39,6 +39,10 @@ bool iends_with(std::string_view s, std::string_view suffix);
 /// appended when anything was cut (so the result may be up to 3 bytes longer than `max`).
 std::string truncate_utf8(std::string_view s, std::size_t max);
 
+/// A number as people write it: a whole number without a fraction ("50000", not "50000.0"),
+/// any other with up to 12 significant digits ("0.25", "1e+20").
+std::string format_number(double d);
+
 /// `text` with every CRLF and lone CR turned into LF.
 std::string to_lf(std::string_view text);
 

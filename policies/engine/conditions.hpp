@@ -37,6 +37,7 @@
 #include <vector>
 
 #include "bot/core/expected.hpp"
+#include "bot/toml/reader.hpp"
 
 namespace steward::policies {
 
@@ -92,10 +93,6 @@ Outcome evaluate(const Clause& clause, const FieldLookup& lookup);
 /// empty clause.
 std::string describe(const Clause& clause);
 
-/// "FILE:LINE: key 'KEY': WHAT" as an Error{kInvalidInput}. `key` may be empty ("FILE:LINE: WHAT").
-Error load_error(std::string_view file, std::uint32_t line, std::string_view key,
-                 std::string_view what);
-
 /// Parses a `when` table (inline or not). Errors (kInvalidInput, "FILE:LINE: key 'x': …"): not a
 /// table, unknown operator, wrong operand type, empty list, bad regex, unknown variable, a
 /// multi-valued variable used as a single value.
@@ -125,41 +122,6 @@ std::optional<std::vector<std::string>> email_domains(std::string_view addresses
 /// Parses "45s", "30m", "24h", "2d", "1w"; nullopt for anything else (zero is refused too).
 std::optional<std::int64_t> parse_duration_seconds(std::string_view text) noexcept;
 
-/// Strict reader over one TOML table: typed getters remember which keys were read, so finish()
-/// can report the first key nobody asked for. Errors carry the line of the offending key or value
-/// (or of the table itself for a missing key).
-class TableReader {
- public:
-  TableReader(const toml::table& table, std::string_view file);
-
-  /// The node at `key` (nullptr when absent); marks the key as known.
-  const toml::node* node(std::string_view key);
-  /// An optional string. Error: present but not a string.
-  Expected<std::optional<std::string>> optional_string(std::string_view key);
-  /// A required, non-empty string. Errors: missing, not a string, empty.
-  Expected<std::string> required_string(std::string_view key);
-  /// An optional list of strings. Errors: not an array, an element not a string.
-  Expected<std::optional<std::vector<std::string>>> optional_string_list(std::string_view key);
-  /// Error if any key was never asked for ("unknown key; expected one of: …").
-  Expected<void> finish() const;
-
-  /// An error at `key`'s line (or the table's line when the key is absent).
-  Error error(std::string_view key, std::string_view what) const;
-  /// The table's own line.
-  std::uint32_t line() const noexcept;
-
- private:
-  const toml::table& table_;
-  std::string file_;
-  std::vector<std::string> known_;
-};
-
-/// The line a node starts on (0 when toml++ did not record one).
-std::uint32_t line_of(const toml::node& node) noexcept;
-
-/// Parses TOML text; a syntax error becomes kInvalidInput "FILE:LINE: what". Never throws.
-Expected<toml::table> parse_toml(std::string_view text, std::string_view file);
-
 /// Reads a whole file. Error kNotFound / kInvalidInput naming the path when it cannot be read.
 Expected<std::string> read_text_file(const std::string& path);
 
@@ -172,24 +134,20 @@ Expected<std::vector<T>> parse_entries(const toml::table& doc, std::string_view 
                                        std::string_view key, Parse&& parse,
                                        std::initializer_list<std::string_view> also = {}) {
   std::vector<T> out;
-  TableReader top(doc, file);
-  for (auto other : also) (void)top.node(other);
-  const auto* node = top.node(key);
+  cfg::Reader top(doc, std::string(file));
+  top.allow(also);
+  const auto entries = top.tables(key);
   if (auto done = top.finish(); !done) return Unexpected(done.error());
-  if (!node) return out;
-  const auto* arr = node->as_array();
-  if (!arr || !arr->is_array_of_tables())
-    return Unexpected(
-        load_error(file, line_of(*node), key, "expected [[" + std::string(key) + "]] tables"));
-  for (const auto& el : *arr) {
-    Expected<T> entry = parse(*el.as_table());
+  for (const auto* table : entries) {
+    Expected<T> entry = parse(*table);
     if (!entry) return Unexpected(entry.error());
     for (const auto& prev : out) {
       if (prev.id != entry->id) continue;
-      const auto* id_node = el.as_table()->get("id");
-      return Unexpected(load_error(file, id_node ? line_of(*id_node) : entry->line, "id",
-                                   "duplicate " + std::string(key) + " id '" + entry->id +
-                                       "' (first used at line " + std::to_string(prev.line) + ")"));
+      const auto* id_node = table->get("id");
+      return Unexpected(cfg::error_at(file, id_node ? cfg::line_of(*id_node) : entry->line, "id",
+                                      "duplicate " + std::string(key) + " id '" + entry->id +
+                                          "' (first used at line " + std::to_string(prev.line) +
+                                          ")"));
     }
     out.push_back(std::move(*entry));
   }

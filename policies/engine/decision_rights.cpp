@@ -63,101 +63,80 @@ FieldLookup action_lookup(const Action& action, const boost::json::object& facts
 }
 
 Expected<Rule> parse_rule(const toml::table& t, std::string_view file, const Vars& vars) {
-  TableReader r(t, file);
+  cfg::Reader r(t, std::string(file));
   Rule rule;
   rule.line = r.line();
 
-  auto id = r.required_string("id");
-  if (!id) return Unexpected(id.error());
-  if (id->find_first_of(" \t#") != std::string::npos) {
-    return Unexpected(r.error("id", "must not contain spaces or '#'"));
-  }
-  rule.id = *id;
+  rule.id = r.required_string("id");
+  if (rule.id.find_first_of(" \t#") != std::string::npos)
+    r.fail("id", "must not contain spaces or '#'");
 
-  auto action = r.required_string("action");
-  if (!action) return Unexpected(action.error());
-  if (!valid_kind_pattern(*action)) {
-    return Unexpected(r.error("action",
-                              "expected an action kind (\"email.send\"), a prefix "
-                              "(\"slack.*\") or \"*\""));
+  rule.action = r.required_string("action");
+  if (!valid_kind_pattern(rule.action)) {
+    r.fail("action", "expected an action kind (\"email.send\"), a prefix (\"slack.*\") or \"*\"");
   }
-  rule.action = *action;
 
   if (const auto* when = r.node("when")) {
+    if (auto ok = r.status(); !ok) return Unexpected(ok.error());
     auto clause = parse_when(*when, file, vars);
     if (!clause) return Unexpected(clause.error());
     rule.when = std::move(*clause);
   }
 
-  auto decide = r.required_string("decide");
-  if (!decide) return Unexpected(decide.error());
-  if (*decide == "allow") {
+  const auto decide = r.required_string("decide");
+  if (decide == "allow") {
     rule.verdict = Verdict::kAllow;
-  } else if (*decide == "ask") {
+  } else if (decide == "ask") {
     rule.verdict = Verdict::kAsk;
-  } else if (*decide == "deny") {
+  } else if (decide == "deny") {
     rule.verdict = Verdict::kDeny;
   } else {
-    return Unexpected(
-        r.error("decide", "expected \"allow\", \"ask\" or \"deny\", got \"" + *decide + "\""));
+    r.fail("decide", "expected \"allow\", \"ask\" or \"deny\", got \"" + decide + "\"");
   }
   const bool ask = rule.verdict == Verdict::kAsk;
   const std::string only_ask = "only allowed when decide = \"ask\"";
 
-  auto approvers = r.optional_string_list("approvers");
-  if (!approvers) return Unexpected(approvers.error());
-  if (*approvers) {
-    if (!ask) return Unexpected(r.error("approvers", only_ask));
-    const auto* node = t.get("approvers");
-    auto expanded = expand_list(**approvers, vars, file, line_of(*node), "approvers");
+  if (auto approvers = r.optional_strings("approvers")) {
+    if (!ask) r.fail("approvers", only_ask);
+    if (auto ok = r.status(); !ok) return Unexpected(ok.error());
+    auto expanded =
+        expand_list(*approvers, vars, file, cfg::line_of(*t.get("approvers")), "approvers");
     if (!expanded) return Unexpected(expanded.error());
     for (const auto& a : *expanded) {
       bool ok = (a.rfind("role:", 0) == 0 && a.size() > 5) ||
                 (a.rfind("person:", 0) == 0 && a.size() > 7);
-      if (!ok) {
-        return Unexpected(
-            r.error("approvers", "'" + a + "' must be \"role:NAME\" or \"person:SLACK_ID\""));
-      }
+      if (!ok) r.fail("approvers", "'" + a + "' must be \"role:NAME\" or \"person:SLACK_ID\"");
     }
     rule.approvers = std::move(*expanded);
   }
+  if (auto ok = r.status(); !ok) return Unexpected(ok.error());
   if (ask && rule.approvers.empty()) {
-    return Unexpected(load_error(file, rule.line, "approvers",
-                                 "required (and not empty) when decide = \"ask\" — who approves?"));
+    return Unexpected(
+        cfg::error_at(file, rule.line, "approvers",
+                      "required (and not empty) when decide = \"ask\" — who approves?"));
   }
 
-  auto expires = r.optional_string("expires_after");
-  if (!expires) return Unexpected(expires.error());
-  if (*expires) {
-    if (!ask) return Unexpected(r.error("expires_after", only_ask));
-    auto secs = parse_duration_seconds(**expires);
-    if (!secs) {
-      return Unexpected(r.error("expires_after",
-                                "expected a duration like \"30m\", \"24h\" or "
-                                "\"2d\", got \"" +
-                                    **expires + "\""));
+  if (auto expires = r.optional_string("expires_after")) {
+    if (!ask) r.fail("expires_after", only_ask);
+    if (auto secs = parse_duration_seconds(*expires)) {
+      rule.expires_after = std::chrono::seconds(*secs);
+      rule.expires_text = *expires;
+    } else {
+      r.fail("expires_after",
+             "expected a duration like \"30m\", \"24h\" or \"2d\", got \"" + *expires + "\"");
     }
-    rule.expires_after = std::chrono::seconds(*secs);
-    rule.expires_text = **expires;
   }
 
-  auto on_expiry = r.optional_string("on_expiry");
-  if (!on_expiry) return Unexpected(on_expiry.error());
-  if (*on_expiry) {
-    if (!ask) return Unexpected(r.error("on_expiry", only_ask));
-    if (**on_expiry != "reject" && **on_expiry != "escalate") {
-      return Unexpected(
-          r.error("on_expiry", "expected \"reject\" or \"escalate\", got \"" + **on_expiry + "\""));
-    }
-    rule.on_expiry = **on_expiry;
+  if (auto on_expiry = r.optional_string("on_expiry")) {
+    if (!ask) r.fail("on_expiry", only_ask);
+    if (*on_expiry != "reject" && *on_expiry != "escalate")
+      r.fail("on_expiry", "expected \"reject\" or \"escalate\", got \"" + *on_expiry + "\"");
+    rule.on_expiry = *on_expiry;
   }
 
-  auto reason = r.optional_string("reason");
-  if (!reason) return Unexpected(reason.error());
-  if (*reason) rule.reason = **reason;
+  if (auto reason = r.optional_string("reason")) rule.reason = *reason;
 
-  auto done = r.finish();
-  if (!done) return Unexpected(done.error());
+  if (auto done = r.finish(); !done) return Unexpected(done.error());
   return rule;
 }
 
@@ -217,7 +196,7 @@ Expected<DecisionRights> DecisionRights::load_file(const std::filesystem::path& 
 Expected<DecisionRights> DecisionRights::load_string(std::string_view toml,
                                                      std::string_view file_label,
                                                      const Vars& vars) {
-  auto doc = parse_toml(toml, file_label);
+  auto doc = cfg::parse_text(toml, file_label);
   if (!doc) return Unexpected(doc.error());
   auto impl = std::make_shared<Impl>();
   impl->label = std::string(file_label);
@@ -227,21 +206,20 @@ Expected<DecisionRights> DecisionRights::load_string(std::string_view toml,
   if (const auto* node = doc->get("visibility")) {
     const auto* vis = node->as_table();
     if (!vis)
-      return Unexpected(load_error(file_label, line_of(*node), "visibility", "expected a table"));
-    TableReader r(*vis, file_label);
-    auto all = r.optional_string_list("all_approvals");
-    if (!all) return Unexpected(all.error());
+      return Unexpected(
+          cfg::error_at(file_label, cfg::line_of(*node), "visibility", "expected a table"));
+    cfg::Reader r(*vis, std::string(file_label));
+    auto all = r.optional_strings("all_approvals");
     if (auto done = r.finish(); !done) return Unexpected(done.error());
-    if (*all) {
+    if (all) {
       const auto* list = vis->get("all_approvals");
-      auto expanded = expand_list(**all, vars, file_label, line_of(*list), "all_approvals");
+      auto expanded = expand_list(*all, vars, file_label, cfg::line_of(*list), "all_approvals");
       if (!expanded) return Unexpected(expanded.error());
       for (const auto& a : *expanded)
         if ((a.rfind("role:", 0) != 0 || a.size() == 5) &&
             (a.rfind("person:", 0) != 0 || a.size() == 7))
-          return Unexpected(r.error("all_approvals", "'" + a +
-                                                         "' must be \"role:NAME\" or "
-                                                         "\"person:SLACK_ID\""));
+          r.fail("all_approvals", "'" + a + "' must be \"role:NAME\" or \"person:SLACK_ID\"");
+      if (auto ok = r.status(); !ok) return Unexpected(ok.error());
       impl->see_all_approvals = std::move(*expanded);
     }
   }

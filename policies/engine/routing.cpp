@@ -28,30 +28,22 @@ FieldLookup event_lookup(const Event& event) {
 }
 
 Expected<Route> parse_route(const toml::table& t, std::string_view file, const Vars& vars) {
-  TableReader r(t, file);
+  cfg::Reader r(t, std::string(file));
   Route route;
   route.line = r.line();
-  auto id = r.required_string("id");
-  if (!id) return Unexpected(id.error());
-  route.id = *id;
-  auto event = r.required_string("event");
-  if (!event) return Unexpected(event.error());
-  if (!valid_kind_pattern(*event)) {
-    return Unexpected(r.error("event",
-                              "expected an event kind (\"form.submitted\"), a prefix "
-                              "(\"form.*\") or \"*\""));
+  route.id = r.required_string("id");
+  route.event = r.required_string("event");
+  if (!valid_kind_pattern(route.event)) {
+    r.fail("event", "expected an event kind (\"form.submitted\"), a prefix (\"form.*\") or \"*\"");
   }
-  route.event = *event;
   if (const auto* when = r.node("when")) {
+    if (auto ok = r.status(); !ok) return Unexpected(ok.error());
     auto clause = parse_when(*when, file, vars);
     if (!clause) return Unexpected(clause.error());
     route.when = std::move(*clause);
   }
-  auto agent = r.required_string("agent");
-  if (!agent) return Unexpected(agent.error());
-  route.agent = *agent;
-  auto done = r.finish();
-  if (!done) return Unexpected(done.error());
+  route.agent = r.required_string("agent");
+  if (auto done = r.finish(); !done) return Unexpected(done.error());
   return route;
 }
 
@@ -74,7 +66,7 @@ Expected<Routing> Routing::load_file(const std::filesystem::path& path, const Va
 
 Expected<Routing> Routing::load_string(std::string_view toml, std::string_view file_label,
                                        const Vars& vars) {
-  auto doc = parse_toml(toml, file_label);
+  auto doc = cfg::parse_text(toml, file_label);
   if (!doc) return Unexpected(doc.error());
   auto impl = std::make_shared<Impl>();
   impl->label = std::string(file_label);

@@ -836,7 +836,7 @@ TEST(SupportTriageRulesErrors, FileLineMessages) {
                 .rfind("st.toml:8: key 'angry': unknown key", 0),
             0u);
   EXPECT_EQ(load_error("urgency = [\"asap\"]\n" + base + kTail),
-            "st.toml:1: key 'urgency': expected a table, e.g. [urgency]");
+            "st.toml:1: key 'urgency': expected a table ([urgency])");
 }
 
 TEST(SupportTriageRulesErrors, TopicsAndRisks) {

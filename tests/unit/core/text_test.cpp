@@ -43,6 +43,13 @@ TEST(Text, TruncateNeverSplitsACharacter) {
   EXPECT_EQ(truncate_utf8("€", 0), "…");
 }
 
+TEST(Text, FormatNumberDropsTheFractionOfWholeNumbers) {
+  EXPECT_EQ(format_number(50000), "50000");
+  EXPECT_EQ(format_number(-3), "-3");
+  EXPECT_EQ(format_number(0.25), "0.25");
+  EXPECT_EQ(format_number(1e20), "1e+20");
+}
+
 TEST(Text, ToLfTurnsEveryLineEndIntoLf) {
   EXPECT_EQ(to_lf("a\r\nb\rc\nd\r\r\n"), "a\nb\nc\nd\n\n");
   EXPECT_EQ(to_lf(""), "");

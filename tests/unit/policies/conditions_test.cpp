@@ -12,7 +12,7 @@ namespace steward::policies {
 namespace {
 
 Clause when(std::string_view inline_table, const Vars& vars = {}) {
-  auto doc = parse_toml("when = " + std::string(inline_table), "c.toml");
+  auto doc = cfg::parse_text("when = " + std::string(inline_table), "c.toml");
   EXPECT_TRUE(doc) << doc.error().message;
   if (!doc) std::abort();
   auto c = parse_when(*doc->get("when"), "c.toml", vars);
@@ -154,7 +154,7 @@ TEST(Conditions, VariablesExpandInListsAndSubstituteInScalars) {
 
 TEST(Conditions, ParseErrors) {
   auto err = [](std::string_view w, Vars v = {}) {
-    auto doc = parse_toml("\nwhen = " + std::string(w), "c.toml");
+    auto doc = cfg::parse_text("\nwhen = " + std::string(w), "c.toml");
     EXPECT_TRUE(doc);
     auto c = parse_when(*doc->get("when"), "c.toml", v);
     EXPECT_FALSE(c);

@@ -393,18 +393,6 @@ TEST(DefaultConfig, EnvironmentOverrides) {
   EXPECT_FALSE(c.demo_form_secret);
 }
 
-TEST(EmailDomain, Cases) {
-  EXPECT_EQ(email_domain("Steward <steward@Demo.Example>"), "demo.example");
-  EXPECT_EQ(email_domain("a@b.example"), "b.example");
-  EXPECT_EQ(email_domain("\"A@B\" <x@c.example>"), "c.example");
-  EXPECT_EQ(email_domain("first@middle@last.example"), "last.example");
-  EXPECT_EQ(email_domain("nobody"), "");
-  EXPECT_EQ(email_domain("x@"), "");
-  EXPECT_EQ(email_domain(""), "");
-  // An unclosed bracket is no address: the rules engine refuses it too (one definition).
-  EXPECT_EQ(email_domain("Name <x@d.example"), "");
-}
-
 }  // namespace
 }  // namespace steward::runtime
 
