@@ -20,12 +20,7 @@ namespace steward::agents::lead {
 namespace {
 
 namespace mstch = kainjow::mustache;
-using common::kMaxFieldChars;
-using common::kMaxSectionChars;
-using common::mrkdwn;
-using common::one_line;
-using common::plain_text;
-using common::render;
+using namespace common;  // agents/common: every agent's drafting helpers
 
 // A lead field as display text ("" when absent); numbers are shown without a fraction.
 std::string text_field(const boost::json::object& fields, std::string_view key) {

@@ -119,6 +119,22 @@ std::vector<const std::string*> all_of(
   return out;
 }
 
+// One side of a two-sided dimension: its finding id and its keywords.
+struct Side {
+  const char* id;
+  const std::vector<std::string>* words;
+};
+
+// Urgency or sentiment: `first` wins when any of its cues occurs, else `second`, else `neither`.
+Finding two_sided(const std::string& hay, Side first, Side second, const char* neither) {
+  const auto dimension = all_of({first.words, second.words});
+  for (const Side& side : {first, second}) {
+    if (auto cues = find_cues(hay, *side.words, dimension); !cues.empty())
+      return {side.id, "", std::move(cues), ""};
+  }
+  return {neither, "", {}, ""};
+}
+
 std::string quoted_list(const std::vector<std::string>& cues) {
   std::string out;
   for (const auto& c : cues) out += (out.empty() ? "'" : ", '") + c + "'";
@@ -195,33 +211,10 @@ Classification classify(const TriageRules& rules, std::string_view subject, std:
     }
   }
 
-  // Urgency.
-  {
-    auto dimension = all_of({&rules.urgency_high, &rules.urgency_low});
-    auto high = find_cues(hay, rules.urgency_high, dimension);
-    auto low = find_cues(hay, rules.urgency_low, dimension);
-    if (!high.empty()) {
-      c.urgency = {"high", "", std::move(high), ""};
-    } else if (!low.empty()) {
-      c.urgency = {"low", "", std::move(low), ""};
-    } else {
-      c.urgency = {"normal", "", {}, ""};
-    }
-  }
-
-  // Sentiment: a single negative cue outweighs politeness ("thanks, but this is unacceptable").
-  {
-    auto dimension = all_of({&rules.sentiment_negative, &rules.sentiment_positive});
-    auto neg = find_cues(hay, rules.sentiment_negative, dimension);
-    auto pos = find_cues(hay, rules.sentiment_positive, dimension);
-    if (!neg.empty()) {
-      c.sentiment = {"negative", "", std::move(neg), ""};
-    } else if (!pos.empty()) {
-      c.sentiment = {"positive", "", std::move(pos), ""};
-    } else {
-      c.sentiment = {"neutral", "", {}, ""};
-    }
-  }
+  c.urgency = two_sided(hay, {"high", &rules.urgency_high}, {"low", &rules.urgency_low}, "normal");
+  // A single negative cue outweighs politeness ("thanks, but this is unacceptable").
+  c.sentiment = two_sided(hay, {"negative", &rules.sentiment_negative},
+                          {"positive", &rules.sentiment_positive}, "neutral");
 
   // Risks: each is independent.
   for (const auto& r : rules.risks) {

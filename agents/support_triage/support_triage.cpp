@@ -22,12 +22,7 @@ namespace steward::agents::support {
 namespace {
 
 namespace mstch = kainjow::mustache;
-using common::kMaxFieldChars;
-using common::kMaxSectionChars;
-using common::mrkdwn;
-using common::one_line;
-using common::plain_text;
-using common::render;
+using namespace common;  // agents/common: every agent's drafting helpers
 
 // Slack's header limit is 150 characters.
 constexpr std::size_t kMaxHeaderChars = 140;

@@ -219,6 +219,21 @@ struct Common {
   bj::object hidden;
 };
 
+// token, submitted_at and hidden: the same keys in every provider's body, under `where`.
+[[nodiscard]] Expected<void> read_common(const bj::object& obj, std::string_view where,
+                                         Common& common) {
+  auto token = optional_string(obj, "token", where);
+  if (!token) return Unexpected(token.error());
+  common.token = *token;
+  auto submitted = optional_string(obj, "submitted_at", where);
+  if (!submitted) return Unexpected(submitted.error());
+  common.submitted_at = *submitted;
+  auto hidden = optional_hidden(obj, where);
+  if (!hidden) return Unexpected(hidden.error());
+  common.hidden = std::move(*hidden);
+  return {};
+}
+
 Event make_event(const FormConfig& form, std::string_view provider, std::string_view raw_body,
                  Common common, Mapped mapped) {
   Event ev;
@@ -350,15 +365,8 @@ Expected<Event> parse_typeform(const FormConfig& form, std::string_view raw_body
 
   const bj::object* response = json::get_object(*root, "form_response");
   if (!response) return fail(Errc::kInvalidInput, "missing form_response");
-  auto token = optional_string(*response, "token", "form_response.");
-  if (!token) return Unexpected(token.error());
-  common.token = *token;
-  auto submitted = optional_string(*response, "submitted_at", "form_response.");
-  if (!submitted) return Unexpected(submitted.error());
-  common.submitted_at = *submitted;
-  auto hidden = optional_hidden(*response, "form_response.");
-  if (!hidden) return Unexpected(hidden.error());
-  common.hidden = std::move(*hidden);
+  if (auto read = read_common(*response, "form_response.", common); !read)
+    return Unexpected(read.error());
 
   auto ait = response->find("answers");
   if (ait == response->end() || ait->value().is_null())
@@ -411,15 +419,7 @@ Expected<Event> parse_json_submission(const FormConfig& form, std::string_view r
                   std::string(key) + " must be a non-empty string or an integer");
     break;
   }
-  auto token = optional_string(*root, "token", "");
-  if (!token) return Unexpected(token.error());
-  common.token = *token;
-  auto submitted = optional_string(*root, "submitted_at", "");
-  if (!submitted) return Unexpected(submitted.error());
-  common.submitted_at = *submitted;
-  auto hidden = optional_hidden(*root, "");
-  if (!hidden) return Unexpected(hidden.error());
-  common.hidden = std::move(*hidden);
+  if (auto read = read_common(*root, "", common); !read) return Unexpected(read.error());
 
   std::vector<RawAnswer> answers;
   if (auto fit = root->find("fields"); fit != root->end()) {

@@ -2,6 +2,8 @@
 
 #include <boost/json/value.hpp>
 #include <ctime>
+#include <initializer_list>
+#include <utility>
 
 #include "bot/core/json.hpp"
 #include "bot/core/text.hpp"
@@ -73,6 +75,19 @@ Expected<std::string> optional_string(const boost::json::object& f, std::string_
   if (!it->value().is_string())
     return fail(Errc::kInvalidInput, "field '" + std::string(key) + "' must be a string");
   return std::string(it->value().get_string());
+}
+
+/// Each listed string field into its destination (required or optional ones); the first
+/// problem is returned.
+[[nodiscard]] Expected<void> read_strings(
+    const boost::json::object& f, bool required,
+    std::initializer_list<std::pair<const char*, std::string*>> fields) {
+  for (auto [key, dst] : fields) {
+    auto v = required ? required_string(f, key) : optional_string(f, key);
+    if (!v) return Unexpected(v.error());
+    *dst = std::move(*v);
+  }
+  return {};
 }
 
 Expected<std::vector<std::string>> string_list(const boost::json::object& f, std::string_view key) {
@@ -166,18 +181,13 @@ Expected<ApprovalRequest> approval_request_from_fields(const boost::json::object
     return fail(Errc::kInvalidInput, "field 'approval_id' is longer than " +
                                          std::to_string(kMaxApprovalIdLength) + " bytes");
   r.approval_id = std::move(*id);
-  auto channel = required_string(f, "channel");
-  if (!channel) return Unexpected(channel.error());
-  r.channel = std::move(*channel);
-  auto title = required_string(f, "title");
-  if (!title) return Unexpected(title.error());
-  r.title = std::move(*title);
-  for (auto [key, dst] : {std::pair{"summary", &r.summary}, std::pair{"rule", &r.rule},
-                          std::pair{"requested_by", &r.requested_by}}) {
-    auto v = optional_string(f, key);
-    if (!v) return Unexpected(v.error());
-    *dst = std::move(*v);
-  }
+  if (auto read = read_strings(f, true, {{"channel", &r.channel}, {"title", &r.title}}); !read)
+    return Unexpected(read.error());
+  if (auto read = read_strings(
+          f, false,
+          {{"summary", &r.summary}, {"rule", &r.rule}, {"requested_by", &r.requested_by}});
+      !read)
+    return Unexpected(read.error());
   auto reasons = string_list(f, "reasons");
   if (!reasons) return Unexpected(reasons.error());
   r.reasons = std::move(*reasons);
@@ -205,19 +215,17 @@ Expected<ApprovalRequest> approval_request_from_fields(const boost::json::object
 
 Expected<ApprovalOutcome> approval_outcome_from_fields(const boost::json::object& f) {
   ApprovalOutcome o;
-  for (auto [key, dst] :
-       {std::pair{"approval_id", &o.approval_id}, std::pair{"channel", &o.channel},
-        std::pair{"ts", &o.ts}, std::pair{"title", &o.title}}) {
-    auto v = required_string(f, key);
-    if (!v) return Unexpected(v.error());
-    *dst = std::move(*v);
-  }
-  for (auto [key, dst] : {std::pair{"summary", &o.summary}, std::pair{"decided_by", &o.decided_by},
-                          std::pair{"note", &o.note}}) {
-    auto v = optional_string(f, key);
-    if (!v) return Unexpected(v.error());
-    *dst = std::move(*v);
-  }
+  if (auto read = read_strings(f, true,
+                               {{"approval_id", &o.approval_id},
+                                {"channel", &o.channel},
+                                {"ts", &o.ts},
+                                {"title", &o.title}});
+      !read)
+    return Unexpected(read.error());
+  if (auto read = read_strings(
+          f, false, {{"summary", &o.summary}, {"decided_by", &o.decided_by}, {"note", &o.note}});
+      !read)
+    return Unexpected(read.error());
   auto status = required_string(f, "status");
   if (!status) return Unexpected(status.error());
   if (*status == "approved")
