@@ -1,6 +1,7 @@
 #pragma once
 // Time is injected so signature windows and expiries can be tested at their edges.
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 
@@ -21,16 +22,18 @@ class SystemClock final : public Clock {
   [[nodiscard]] TimePoint now() const override { return std::chrono::system_clock::now(); }
 };
 
-/// A clock tests set by hand. Not thread-safe for concurrent set/now.
+/// A clock tests set by hand. Thread-safe: tests move it while the runtime's threads read it.
 class ManualClock final : public Clock {
  public:
-  explicit ManualClock(TimePoint t) : t_(t) {}
-  [[nodiscard]] TimePoint now() const override { return t_; }
-  void set(TimePoint t) { t_ = t; }
-  void advance(std::chrono::milliseconds d) { t_ += d; }
+  explicit ManualClock(TimePoint t) : ticks_(t.time_since_epoch().count()) {}
+  [[nodiscard]] TimePoint now() const override { return TimePoint(TimePoint::duration(ticks_)); }
+  void set(TimePoint t) { ticks_ = t.time_since_epoch().count(); }
+  void advance(std::chrono::milliseconds d) {
+    ticks_ += std::chrono::duration_cast<TimePoint::duration>(d).count();
+  }
 
  private:
-  TimePoint t_;
+  std::atomic<TimePoint::duration::rep> ticks_;
 };
 
 /// Milliseconds since the Unix epoch (what the store keeps).
