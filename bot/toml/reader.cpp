@@ -7,15 +7,11 @@
 #include <limits>
 #include <sstream>
 
+#include "bot/core/text.hpp"
+
 namespace steward::cfg {
 
 namespace {
-
-std::string_view strip(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  return s;
-}
 
 /// Leading decimal digits of `s` (at most 18, so the value fits), removed from `s`.
 std::optional<std::uint64_t> take_number(std::string_view& s) {
@@ -100,10 +96,10 @@ Expected<std::string> expand_env(std::string_view raw) {
 }
 
 std::optional<std::chrono::milliseconds> parse_duration(std::string_view text) {
-  std::string_view s = strip(text);
+  std::string_view s = trim(text);
   auto n = take_number(s);
   if (!n || *n > 999'999'999) return std::nullopt;
-  s = strip(s);
+  s = trim(s);
   std::uint64_t unit = 0;
   if (s == "ms")
     unit = 1;
@@ -121,10 +117,10 @@ std::optional<std::chrono::milliseconds> parse_duration(std::string_view text) {
 }
 
 std::optional<std::uint64_t> parse_size(std::string_view text) {
-  std::string_view s = strip(text);
+  std::string_view s = trim(text);
   auto n = take_number(s);
   if (!n) return std::nullopt;
-  s = strip(s);
+  s = trim(s);
   struct Unit {
     std::string_view name;
     std::uint64_t factor;
@@ -211,7 +207,7 @@ std::string Reader::required_string(std::string_view key) {
   }
   auto s = optional_string(key);
   if (!s) return {};
-  if (strip(*s).empty()) {
+  if (trim(*s).empty()) {
     fail(key, "must not be empty");
     return {};
   }
@@ -227,7 +223,7 @@ std::optional<std::int64_t> Reader::optional_integer(std::string_view key) {
   if (n->is_string() && env_ == Env::kExpand) {
     auto s = text(*n, key);
     if (!s) return std::nullopt;
-    std::string_view v = strip(*s);
+    std::string_view v = trim(*s);
     bool negative = !v.empty() && v.front() == '-';
     if (negative) v.remove_prefix(1);
     auto digits = take_number(v);
@@ -267,8 +263,8 @@ bool Reader::boolean(std::string_view key, bool fallback) {
   if (n->is_string() && env_ == Env::kExpand) {
     auto s = text(*n, key);
     if (!s) return fallback;
-    if (strip(*s) == "true") return true;
-    if (strip(*s) == "false") return false;
+    if (trim(*s) == "true") return true;
+    if (trim(*s) == "false") return false;
   }
   fail(key, "must be true or false");
   return fallback;
