@@ -25,7 +25,6 @@
 #include "bot/runtime/config.hpp"
 #include "bot/runtime/directory.hpp"
 #include "bot/runtime/metrics.hpp"
-#include "bot/runtime/pipeline_executor.hpp"
 #include "bot/runtime/runtime.hpp"
 #include "bot/runtime/worker_pool.hpp"
 #include "bot/store/audit.hpp"
@@ -219,7 +218,6 @@ int serve(const std::string& config_path, const std::string& port_file) {
   agents::lead::LeadQualifier lead(pol.lead);
   agents::support::SupportTriage support(pol.support);
   agents::mention::MentionReply mention;
-  runtime::PipelineExecutor pipeline(*store);
   auto mail_exec = email_executor(config, clock);
 
   std::unique_ptr<slack::WebClient> slack_client;
@@ -263,7 +261,7 @@ int serve(const std::string& config_path, const std::string& port_file) {
   deps.agents["lead_qualifier"] = &lead;
   deps.agents["support_triage"] = &support;
   deps.agents["mention_reply"] = &mention;
-  std::vector<ActionExecutor*> executors{&pipeline, mail_exec.get()};
+  std::vector<ActionExecutor*> executors{mail_exec.get()};
   if (slack_exec) executors.push_back(slack_exec.get());
   for (auto* e : executors)
     for (const auto& k : e->kinds()) deps.executors[k] = e;

@@ -8,7 +8,6 @@
 #include <vector>
 
 #include "bot/core/printable.hpp"
-#include "bot/core/thread_name.hpp"
 #include "bot/runtime/agent_context.hpp"
 #include "bot/runtime/config.hpp"
 
@@ -70,11 +69,7 @@ Expected<void> Orchestrator::count_pending() {
 void Orchestrator::start() {
   if (thread_.joinable()) return;
   stopping_ = false;
-  thread_ = std::thread([this] {
-    name_this_thread("st-orchestrator");
-    lower_this_thread_priority(5);
-    loop();
-  });
+  thread_ = start_background("st-orchestrator", [this] { loop(); });
 }
 
 void Orchestrator::stop() {
@@ -83,13 +78,7 @@ void Orchestrator::stop() {
   if (thread_.joinable()) thread_.join();
 }
 
-void Orchestrator::notify() {
-  {
-    std::lock_guard lock(mutex_);
-    signal_ = true;
-  }
-  cv_.notify_one();
-}
+void Orchestrator::notify() { wakeup_.notify_one(); }
 
 void Orchestrator::processed_one() {
   if (pending_.fetch_sub(1, std::memory_order_relaxed) <= 0)
@@ -133,10 +122,8 @@ void Orchestrator::loop() {
   while (!stopping_) {
     std::size_t n = process_pending_batch();
     if (n > 0) continue;
-    std::unique_lock lock(mutex_);
     // Polling as well as signals: another process (the CLI) may have written events.
-    cv_.wait_for(lock, std::chrono::seconds(1), [&] { return signal_ || stopping_; });
-    signal_ = false;
+    wakeup_.wait_for(std::chrono::seconds(1), stopping_);
   }
 }
 

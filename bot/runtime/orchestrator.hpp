@@ -18,6 +18,7 @@
 #include "bot/runtime/event_table.hpp"
 #include "bot/runtime/mailroom.hpp"
 #include "bot/runtime/runtime_deps.hpp"
+#include "bot/runtime/wakeup.hpp"
 #include "bot/store/records.hpp"
 
 namespace steward::runtime {
@@ -76,9 +77,7 @@ class Orchestrator {
   /// Unprocessed inbox events: counted up on commit, down on processing, re-based from the
   /// database at start and whenever a pass finds the inbox empty.
   std::atomic<std::int64_t> pending_{0};
-  std::mutex mutex_;
-  std::condition_variable cv_;
-  bool signal_ = false;
+  Wakeup wakeup_;
   std::thread thread_;
 };
 

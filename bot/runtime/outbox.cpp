@@ -8,7 +8,6 @@
 
 #include "bot/core/json.hpp"
 #include "bot/core/printable.hpp"
-#include "bot/core/thread_name.hpp"
 
 namespace steward::runtime {
 
@@ -58,11 +57,7 @@ void Outbox::start(std::size_t workers) {
   if (!workers_.empty()) return;
   stopping_ = false;
   for (std::size_t i = 0; i < workers; ++i)
-    workers_.emplace_back([this] {
-      name_this_thread("st-outbox");
-      lower_this_thread_priority(5);
-      worker_loop();
-    });
+    workers_.push_back(start_background("st-outbox", [this] { worker_loop(); }));
 }
 
 void Outbox::stop() {
@@ -73,13 +68,7 @@ void Outbox::stop() {
   workers_.clear();
 }
 
-void Outbox::notify() {
-  {
-    std::lock_guard lock(mutex_);
-    signal_ = true;
-  }
-  cv_.notify_all();
-}
+void Outbox::notify() { wakeup_.notify_all(); }
 
 void Outbox::worker_loop() {
   while (!stopping_) {
@@ -95,9 +84,7 @@ void Outbox::worker_loop() {
       auto until = *next - to_unix_ms(clock_.now());
       wait = std::clamp(std::chrono::milliseconds(until), std::chrono::milliseconds(1), wait);
     }
-    std::unique_lock lock(mutex_);
-    cv_.wait_for(lock, wait, [&] { return signal_ || stopping_; });
-    signal_ = false;
+    wakeup_.wait_for(wait, stopping_);
   }
 }
 

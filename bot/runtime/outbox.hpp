@@ -19,6 +19,7 @@
 #include "bot/runtime/approvals.hpp"
 #include "bot/runtime/config.hpp"
 #include "bot/runtime/metrics.hpp"
+#include "bot/runtime/wakeup.hpp"
 #include "bot/store/records.hpp"
 #include "bot/store/store.hpp"
 
@@ -70,9 +71,7 @@ class Outbox {
   std::map<std::string, ActionExecutor*> executors_;
   Metrics& metrics_;
   const ApprovalDesk& desk_;
-  std::mutex mutex_;
-  std::condition_variable cv_;
-  bool signal_ = false;
+  Wakeup wakeup_;
   std::atomic<bool> stopping_{false};
   std::mutex claim_mutex_;
   std::vector<std::thread> workers_;

@@ -9,16 +9,16 @@ namespace steward::runtime {
 
 namespace {
 
-RuntimeDeps with_kernel_executors(RuntimeDeps deps, TicketExecutor& tickets) {
-  for (const auto& kind : tickets.kinds()) deps.executors.try_emplace(kind, &tickets);
+RuntimeDeps with_kernel_executors(RuntimeDeps deps, RecordExecutor& records) {
+  for (const auto& kind : records.kinds()) deps.executors.try_emplace(kind, &records);
   return deps;
 }
 
 }  // namespace
 
 Runtime::Runtime(RuntimeDeps deps)
-    : tickets_(deps.store),
-      deps_(with_kernel_executors(std::move(deps), tickets_)),
+    : records_(deps.store),
+      deps_(with_kernel_executors(std::move(deps), records_)),
       desk_(deps_.config, deps_.directory),
       outbox_(deps_.store, deps_.clock, deps_.config, deps_.executors, deps_.metrics, desk_),
       orchestrator_(deps_, desk_, [this] { outbox_.notify(); }) {}
@@ -33,7 +33,7 @@ Expected<void> Runtime::start() {
   orchestrator_.start();
   outbox_.start(deps_.config.outbox.workers);
   sweeper_ = std::thread([this] {
-    name_this_thread("st-sweeper");
+    name_this_thread("st-sweeper");  // not lowered: expiring approvals on time is its job
     sweeper_loop();
   });
   return {};

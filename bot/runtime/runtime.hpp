@@ -14,15 +14,15 @@
 #include "bot/runtime/approvals.hpp"
 #include "bot/runtime/orchestrator.hpp"
 #include "bot/runtime/outbox.hpp"
+#include "bot/runtime/record_executor.hpp"
 #include "bot/runtime/runtime_deps.hpp"
-#include "bot/runtime/ticket_executor.hpp"
 #include "bot/store/records.hpp"
 
 namespace steward::runtime {
 
 /// Owns the orchestrator thread, the outbox workers and the approval-expiry sweeper.
-/// The kernel's own executor (`ticket.classify`, TicketExecutor) is added to
-/// RuntimeDeps::executors unless the deps already name one for that kind.
+/// The kernel's own executor (RecordExecutor: `pipeline.upsert`, `ticket.classify`) is added
+/// to RuntimeDeps::executors for each of its kinds the deps do not already name.
 /// @par Thread safety: ingest()/notify_*() may be called from any thread, including I/O
 /// threads (they never block). start()/stop() from the owning thread only.
 class Runtime {
@@ -55,7 +55,7 @@ class Runtime {
  private:
   void sweeper_loop();
 
-  TicketExecutor tickets_;  ///< before deps_: deps_ holds its address
+  RecordExecutor records_;  ///< before deps_: deps_ holds its address
   RuntimeDeps deps_;
   ApprovalDesk desk_;
   Outbox outbox_;
