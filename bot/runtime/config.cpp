@@ -22,8 +22,18 @@ std::string lower(std::string s) {
 /// Collects the first error; every problem names file, line and key.
 class Reader {
  public:
-  explicit Reader(std::string file) : file_(std::move(file)) {}
+  Reader(std::string file, const std::set<std::string, std::less<>>& scope)
+      : file_(std::move(file)), scope_(scope) {}
   bool ok() const { return error_.empty(); }
+  /// The top-level section being read: outside the scope its values are taken as written (no
+  /// ${ENV} expansion) and only its shape is checked.
+  void enter(std::string_view section) { resolving_ = scope_.empty() || scope_.count(section) > 0; }
+  /// True when values are resolved and a value check should run.
+  bool checks() const { return ok() && resolving_; }
+  /// A problem with a value's content, reported only for a section in scope.
+  void value_problem(const toml::node* node, std::string_view key, std::string_view what) {
+    if (resolving_) problem(node, key, what);
+  }
   const std::string& error() const { return error_; }
 
   void problem(const toml::node* node, std::string_view key, std::string_view what) {
@@ -35,6 +45,7 @@ class Reader {
 
   // Expands ${NAME} from the environment; a missing variable is an error.
   std::string expand(const toml::node* node, std::string_view key, const std::string& raw) {
+    if (!resolving_) return raw;
     static const std::regex var(R"(\$\{([A-Za-z_][A-Za-z0-9_]*)\})");
     std::string out;
     auto begin = std::sregex_iterator(raw.begin(), raw.end(), var);
@@ -75,7 +86,7 @@ class Reader {
       char* end = nullptr;
       v = std::strtoll(s.c_str(), &end, 10);
       if (s.empty() || *end) {
-        problem(n, key, "must be an integer");
+        value_problem(n, key, "must be an integer");
         return fallback;
       }
     } else {
@@ -83,7 +94,8 @@ class Reader {
       return fallback;
     }
     if (v < min || v > max) {
-      problem(n, key, "must be between " + std::to_string(min) + " and " + std::to_string(max));
+      value_problem(n, key,
+                    "must be between " + std::to_string(min) + " and " + std::to_string(max));
       return fallback;
     }
     return v;
@@ -92,11 +104,16 @@ class Reader {
   bool boolean(const toml::table& t, std::string_view key, bool fallback) {
     const toml::node* n = t.get(key);
     if (!n) return fallback;
-    if (!n->is_boolean()) {
-      problem(n, key, "must be true or false");
+    if (n->is_boolean()) return n->as_boolean()->get();
+    if (n->is_string()) {  // "${ENV}", like every other value
+      auto s = expand(n, key, n->as_string()->get());
+      if (s == "true") return true;
+      if (s == "false") return false;
+      value_problem(n, key, "must be true or false");
       return fallback;
     }
-    return n->as_boolean()->get();
+    problem(n, key, "must be true or false");
+    return fallback;
   }
 
   std::vector<std::string> strings(const toml::table& t, std::string_view key) {
@@ -142,6 +159,8 @@ class Reader {
 
  private:
   std::string file_;
+  const std::set<std::string, std::less<>>& scope_;
+  bool resolving_ = true;
   std::string error_;
 };
 
@@ -153,7 +172,7 @@ std::chrono::milliseconds duration_ms(Reader& r, const toml::table& t, std::stri
   static const std::regex re(R"(^\s*(\d{1,9})\s*(ms|s|m|h|d)\s*$)");
   std::smatch m;
   if (!std::regex_match(s, m, re)) {
-    r.problem(n, key, "must be a duration like \"500ms\", \"30s\", \"5m\", \"24h\"");
+    r.value_problem(n, key, "must be a duration like \"500ms\", \"30s\", \"5m\", \"24h\"");
     return fallback;
   }
   long long v = std::stoll(m[1]);
@@ -215,7 +234,8 @@ Config default_config() {
   return c;
 }
 
-Expected<Config> load_config(const std::filesystem::path& file) {
+Expected<Config> load_config(const std::filesystem::path& file,
+                             const std::set<std::string, std::less<>>& scope) {
   toml::table root;
   try {
     root = toml::parse_file(file.string());
@@ -225,17 +245,18 @@ Expected<Config> load_config(const std::filesystem::path& file) {
   }
   Config c;
   c.file = file;
-  Reader r(file.string());
+  Reader r(file.string(), scope);
   r.only(root, "",
          {"server", "store", "inbox", "company", "slack", "email", "people", "forms", "policies",
-          "outbox", "approvals"});
+          "outbox", "approvals", "log"});
 
+  r.enter("server");
   if (auto* t = r.table(root, "server")) {
     r.only(*t, "server",
            {"listen", "threads", "body_limit", "header_timeout", "body_timeout", "idle_timeout",
             "max_connections"});
     c.server.listen = r.str(*t, "listen", c.server.listen);
-    if (r.ok() && !valid_listen(c.server.listen))
+    if (r.checks() && !valid_listen(c.server.listen))
       r.problem(t->get("listen"), "server.listen", "must be host:port, e.g. 127.0.0.1:8080");
     c.server.threads = static_cast<std::size_t>(r.integer(*t, "threads", 2, 1, 64));
     c.server.body_limit =
@@ -246,6 +267,7 @@ Expected<Config> load_config(const std::filesystem::path& file) {
     c.server.max_connections =
         static_cast<std::size_t>(r.integer(*t, "max_connections", 10000, 1, 1000000));
   }
+  r.enter("inbox");
   if (auto* t = r.table(root, "inbox")) {
     r.only(*t, "inbox", {"max_pending", "max_unwritten"});
     c.inbox.max_pending =
@@ -253,15 +275,18 @@ Expected<Config> load_config(const std::filesystem::path& file) {
     c.inbox.max_unwritten =
         static_cast<std::size_t>(r.integer(*t, "max_unwritten", 8192, 1, 1000000));
   }
+  r.enter("store");
   if (auto* t = r.table(root, "store")) {
     r.only(*t, "store", {"path"});
     c.store.path = r.str(*t, "path", c.store.path.string());
   }
+  r.enter("company");
   if (auto* t = r.table(root, "company")) {
     r.only(*t, "company", {"name", "domains"});
     c.company.name = r.str(*t, "name", c.company.name);
     c.company.domains = r.strings(*t, "domains");
   }
+  r.enter("slack");
   if (auto* t = r.table(root, "slack")) {
     r.only(*t, "slack",
            {"bot_token", "signing_secret", "api_base", "approvals_channel", "sales_channel",
@@ -279,14 +304,16 @@ Expected<Config> load_config(const std::filesystem::path& file) {
     c.slack.app_id = r.str(*t, "app_id", "");
     c.slack.team_id = r.str(*t, "team_id", "");
     c.slack.response_url_base = r.str(*t, "response_url_base", c.slack.response_url_base);
-    if (r.ok() && (c.slack.response_url_base.empty() || c.slack.response_url_base.back() != '/' ||
-                   (c.slack.response_url_base.rfind("https://", 0) != 0 &&
-                    c.slack.response_url_base.rfind("http://", 0) != 0)))
+    if (r.checks() &&
+        (c.slack.response_url_base.empty() || c.slack.response_url_base.back() != '/' ||
+         (c.slack.response_url_base.rfind("https://", 0) != 0 &&
+          c.slack.response_url_base.rfind("http://", 0) != 0)))
       r.problem(t->get("response_url_base"), "slack.response_url_base",
                 "must be an http(s) URL ending in '/', like \"https://hooks.slack.com/\"");
-    if (r.ok() && c.slack.bot_token.empty() != c.slack.signing_secret.empty())
+    if (r.checks() && c.slack.bot_token.empty() != c.slack.signing_secret.empty())
       r.problem(t, "slack", "set both bot_token and signing_secret, or neither");
   }
+  r.enter("email");
   if (auto* t = r.table(root, "email")) {
     r.only(*t, "email",
            {"from", "maildir", "smtp_url", "smtp_username", "smtp_password", "smtp_allow_plain",
@@ -295,10 +322,10 @@ Expected<Config> load_config(const std::filesystem::path& file) {
     auto& e = c.email;
     e.from = r.str(*t, "from", e.from);
     e.maildir = r.str(*t, "maildir", e.maildir.string());
-    if (r.ok() && email_domain(e.from).empty())
+    if (r.checks() && email_domain(e.from).empty())
       r.problem(t->get("from"), "email.from", "must be an address like \"Name <a@b.example>\"");
     e.smtp_url = Secret(r.str(*t, "smtp_url", ""));
-    if (r.ok() && !e.smtp_url.empty() && e.smtp_url.reveal().rfind("smtp://", 0) != 0 &&
+    if (r.checks() && !e.smtp_url.empty() && e.smtp_url.reveal().rfind("smtp://", 0) != 0 &&
         e.smtp_url.reveal().rfind("smtps://", 0) != 0)
       // The value itself is not echoed: it may carry a password.
       r.problem(t->get("smtp_url"), "email.smtp_url", "must start with smtp:// or smtps://");
@@ -311,7 +338,7 @@ Expected<Config> load_config(const std::filesystem::path& file) {
     e.reply_secret = Secret(r.str(*t, "reply_secret", ""));
     // The secret signs every reply address a customer ever gets; a short one can be guessed
     // offline from a single address. The value itself is never echoed.
-    if (r.ok() && !e.reply_secret.empty() && e.reply_secret.reveal().size() < 32)
+    if (r.checks() && !e.reply_secret.empty() && e.reply_secret.reveal().size() < 32)
       r.problem(t->get("reply_secret"), "email.reply_secret",
                 "must be at least 32 bytes (e.g. `openssl rand -hex 32`), got " +
                     std::to_string(e.reply_secret.reveal().size()));
@@ -320,14 +347,14 @@ Expected<Config> load_config(const std::filesystem::path& file) {
     if (auto* m = r.table(*t, "mailgun")) {
       r.only(*m, "email.mailgun", {"signing_key"});
       e.mailgun.signing_key = Secret(r.str(*m, "signing_key", ""));
-      if (r.ok() && e.mailgun.signing_key.empty())
+      if (r.checks() && e.mailgun.signing_key.empty())
         r.problem(m, "email.mailgun.signing_key", "is required (webhooks are always verified)");
     }
     if (auto* m = r.table(*t, "postmark")) {
       r.only(*m, "email.postmark", {"username", "password"});
       e.postmark.username = r.str(*m, "username", "");
       e.postmark.password = Secret(r.str(*m, "password", ""));
-      if (r.ok() && (e.postmark.username.empty() || e.postmark.password.empty()))
+      if (r.checks() && (e.postmark.username.empty() || e.postmark.password.empty()))
         r.problem(m, "email.postmark", "username and password are required (basic auth)");
     }
     if (auto* m = r.table(*t, "sendgrid")) {
@@ -335,11 +362,12 @@ Expected<Config> load_config(const std::filesystem::path& file) {
       e.sendgrid.token = Secret(r.str(*m, "token", ""));
       e.sendgrid.username = r.str(*m, "username", "");
       e.sendgrid.password = Secret(r.str(*m, "password", ""));
-      if (r.ok() && e.sendgrid.token.empty() &&
+      if (r.checks() && e.sendgrid.token.empty() &&
           (e.sendgrid.username.empty() || e.sendgrid.password.empty()))
         r.problem(m, "email.sendgrid", "set token, or username and password (basic auth)");
     }
   }
+  r.enter("people");
   if (const toml::node* n = root.get("people")) {
     if (!n->is_array_of_tables()) {
       r.problem(n, "people", "must be [[people]] entries");
@@ -353,13 +381,14 @@ Expected<Config> load_config(const std::filesystem::path& file) {
         p.email = lower(r.str(t, "email", ""));
         p.roles = r.strings(t, "roles");
         p.timezone = r.str(t, "timezone", "UTC");
-        if (r.ok() && p.name.empty()) r.problem(&t, "people.name", "is required");
-        if (r.ok() && p.slack_id.empty() && p.email.empty())
+        if (r.checks() && p.name.empty()) r.problem(&t, "people.name", "is required");
+        if (r.checks() && p.slack_id.empty() && p.email.empty())
           r.problem(&t, "people.slack_id", "a person needs a slack_id or an email");
         c.people.push_back(std::move(p));
       }
     }
   }
+  r.enter("forms");
   if (auto* t = r.table(root, "forms")) {
     for (const auto& [name, node] : *t) {
       std::string key = "forms." + std::string(name.str());
@@ -372,10 +401,10 @@ Expected<Config> load_config(const std::filesystem::path& file) {
       FormSection f;
       f.name = std::string(name.str());
       f.format = r.str(ft, "format", "json");
-      if (r.ok() && f.format != "typeform" && f.format != "json")
+      if (r.checks() && f.format != "typeform" && f.format != "json")
         r.problem(ft.get("format"), key + ".format", "must be \"typeform\" or \"json\"");
       f.secret = Secret(r.str(ft, "secret", ""));
-      if (r.ok() && f.secret.empty())
+      if (r.checks() && f.secret.empty())
         r.problem(&ft, key + ".secret", "is required (webhooks are always verified)");
       if (auto* refs = r.table(ft, "refs")) {
         for (const auto& [canon, ref] : *refs) {
@@ -389,10 +418,12 @@ Expected<Config> load_config(const std::filesystem::path& file) {
       c.forms.push_back(std::move(f));
     }
   }
+  r.enter("policies");
   if (auto* t = r.table(root, "policies")) {
     r.only(*t, "policies", {"dir"});
     c.policies.dir = r.str(*t, "dir", "");
   }
+  r.enter("outbox");
   if (auto* t = r.table(root, "outbox")) {
     r.only(*t, "outbox", {"max_attempts", "base_backoff", "max_backoff", "workers"});
     c.outbox.max_attempts = static_cast<int>(r.integer(*t, "max_attempts", 6, 1, 100));
@@ -400,9 +431,22 @@ Expected<Config> load_config(const std::filesystem::path& file) {
     c.outbox.max_backoff = duration_ms(r, *t, "max_backoff", c.outbox.max_backoff);
     c.outbox.workers = static_cast<std::size_t>(r.integer(*t, "workers", 2, 1, 32));
   }
+  r.enter("approvals");
   if (auto* t = r.table(root, "approvals")) {
     r.only(*t, "approvals", {"sweep_interval"});
     c.approvals.sweep_interval = duration_ms(r, *t, "sweep_interval", c.approvals.sweep_interval);
+  }
+  r.enter("log");
+  if (auto* t = r.table(root, "log")) {
+    r.only(*t, "log", {"format", "level"});
+    c.log.format = r.str(*t, "format", c.log.format);
+    if (r.checks() && c.log.format != "text" && c.log.format != "json")
+      r.problem(t->get("format"), "log.format", "must be \"text\" or \"json\"");
+    c.log.level = r.str(*t, "level", c.log.level);
+    static const std::set<std::string> levels{"trace", "debug", "info", "warn", "error", "off"};
+    if (r.checks() && !levels.count(c.log.level))
+      r.problem(t->get("level"), "log.level",
+                "must be one of \"trace\", \"debug\", \"info\", \"warn\", \"error\", \"off\"");
   }
   if (!r.ok()) return fail(Errc::kInvalidInput, r.error());
   if (!c.file.empty() && !c.file.parent_path().empty()) {

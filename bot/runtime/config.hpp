@@ -4,6 +4,7 @@
 #include <chrono>
 #include <filesystem>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -108,12 +109,20 @@ struct Config {
   struct {
     std::chrono::milliseconds sweep_interval{30000};
   } approvals;
+  struct {
+    std::string format = "text";  ///< "text" | "json" (one JSON object per line)
+    std::string level = "info";   ///< trace | debug | info | warn | error | off
+  } log;
   bool demo_form_secret = false;  ///< the built-in demo form secret is in use (warn)
 };
 
 /// Loads and validates a config file. Errors (kInvalidInput) read "FILE:LINE: key 'x': problem";
 /// an unknown key, a wrong type, a missing ${ENV} variable or a bad value are all errors.
-[[nodiscard]] Expected<Config> load_config(const std::filesystem::path& file);
+/// `scope`: when not empty, only these top-level sections are resolved; the others are read as
+/// written (no ${ENV} expansion, no value checks; unknown keys and wrong types still fail), so
+/// an offline command runs without the secrets of sections it does not use.
+[[nodiscard]] Expected<Config> load_config(const std::filesystem::path& file,
+                                           const std::set<std::string, std::less<>>& scope = {});
 /// The embedded defaults used when no file is given (a demo "website" JSON form included).
 Config default_config();
 /// The email domain of an address or "Name <addr>" ("" when none).
