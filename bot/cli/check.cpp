@@ -4,33 +4,21 @@
 
 #include "bot/cli/commands.hpp"
 #include "bot/cli/context.hpp"
-#include "bot/cli/email_options.hpp"
 
 namespace steward::cli {
 
 namespace {
 
 int check(const std::string& config_path) {
-  auto config = load_config_or_defaults(config_path);
+  auto setup = load_setup(config_path);
+  const auto& config = setup.config;
   auto pol = load_policies(config);
   std::cout << "config: " << (config.file.empty() ? "embedded defaults" : config.file.string())
             << "\npolicies: " << pol.where.dir.string() << " (" << pol.where.source << ", "
-            << pol.rights.size() << " decision rule(s))\nforms: " << config.forms.size()
-            << "\npeople: " << config.people.size()
-            << "\nslack: " << (config.slack.configured() ? "configured" : "not configured");
-  // The SMTP settings are validated the way `serve` uses them (nothing is contacted).
-  if (config.email.smtp_configured()) {
-    auto client = need(email::SmtpClient::create(smtp_options(config)), "email.smtp_url");
-    std::cout << "\nemail out: " << client->describe();
-  } else {
-    std::cout << "\nemail out: maildir " << config.email.maildir.string();
-  }
-  SystemClock clock;
-  email::EmailInbound inbound(inbound_config(config), clock);
-  std::string providers;
-  for (std::string_view p : {"mailgun", "postmark", "sendgrid"})
-    if (inbound.configured(p)) providers += (providers.empty() ? "" : ", ") + std::string(p);
-  std::cout << "\nemail in: " << (providers.empty() ? "none" : providers) << "\nOK\n";
+            << pol.rights.size() << " decision rule(s))\npeople: " << config.people.size();
+  for (const auto& module : setup.connectors)
+    std::cout << "\n" << need(module->describe(), module->section());
+  std::cout << "\nOK\n";
   return 0;
 }
 

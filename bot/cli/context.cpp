@@ -2,6 +2,8 @@
 
 #include <vector>
 
+#include "connectors/builtin.hpp"
+
 #ifndef STEWARD_INSTALL_DATADIR
 #define STEWARD_INSTALL_DATADIR "share"
 #endif
@@ -13,15 +15,32 @@ namespace fs = std::filesystem;
 
 namespace steward::cli {
 
-runtime::Config load_config_or_defaults(const std::string& path,
-                                        const std::set<std::string, std::less<>>& scope) {
-  if (!path.empty()) return need(runtime::load_config(path, scope), "config");
-  if (fs::exists("steward.toml"))
-    return need(runtime::load_config("steward.toml", scope), "config");
-  return runtime::default_config();
+Setup load_setup(const std::string& path, const std::set<std::string, std::less<>>& scope) {
+  Setup s;
+  s.connectors = connectors::builtin();
+  fs::path file = path;
+  if (file.empty() && fs::exists("steward.toml")) file = "steward.toml";
+  if (file.empty()) return demo_setup();
+  std::vector<runtime::ConfigSection> sections;
+  for (auto& m : s.connectors)
+    sections.push_back(
+        {std::string(m->section()), [module = m.get()](const toml::table& t, cfg::Reader& r) {
+           return module->read_config(t, r);
+         }});
+  s.config = need(runtime::load_config(file, scope, sections), "config");
+  return s;
 }
 
-runtime::Config demo_config() { return runtime::default_config(); }
+Setup demo_setup() {
+  Setup s{runtime::default_config(), connectors::builtin()};
+  for (auto& m : s.connectors) m->use_embedded_defaults();
+  return s;
+}
+
+runtime::Config load_config_or_defaults(const std::string& path,
+                                        const std::set<std::string, std::less<>>& scope) {
+  return load_setup(path, scope).config;
+}
 
 PoliciesDir policies_dir(const runtime::Config& config) {
   if (!config.policies.dir.empty()) return {config.policies.dir, "[policies] dir"};

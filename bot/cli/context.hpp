@@ -14,6 +14,7 @@
 #include "bot/core/expected.hpp"
 #include "bot/runtime/config.hpp"
 #include "bot/store/store.hpp"
+#include "connectors/common/module.hpp"
 #include "policies/engine/decision_rights.hpp"
 #include "policies/engine/routing.hpp"
 
@@ -41,8 +42,15 @@ inline const std::set<std::string, std::less<>> kStoreOnly{"store", "inbox"};
 /// runtime::load_config (empty: everything). Throws StartupError.
 runtime::Config load_config_or_defaults(const std::string& path,
                                         const std::set<std::string, std::less<>>& scope = {});
+/// The config and the connectors' modules that read their sections of it.
+struct Setup {
+  runtime::Config config;
+  connectors::Modules connectors;
+};
+/// Like load_config_or_defaults, with every built-in connector's section read.
+Setup load_setup(const std::string& path, const std::set<std::string, std::less<>>& scope = {});
 /// The embedded demo defaults, whatever files exist (`serve --demo`).
-runtime::Config demo_config();
+Setup demo_setup();
 
 /// The policies folder (holds rules/ and templates/) and why it was chosen.
 struct PoliciesDir {

