@@ -274,27 +274,33 @@ bool Reader::boolean(std::string_view key, bool fallback) {
   return fallback;
 }
 
+namespace {
+
+/// The bound check shared by duration() and size(); "" when `v` is in [min, max].
+template <class T>
+std::string out_of_range(T v, T min, T max, std::string_view unit) {
+  if (v >= min && v <= max) return {};
+  return "must be between " + std::to_string(min) + unit.data() + " and " + std::to_string(max) +
+         unit.data();
+}
+
+}  // namespace
+
 std::chrono::milliseconds Reader::duration(std::string_view key, std::chrono::milliseconds fallback,
                                            std::chrono::milliseconds min,
                                            std::chrono::milliseconds max) {
   const auto* n = node(key);
   if (!n) return fallback;
-  std::optional<std::chrono::milliseconds> d;
-  if (n->is_string()) {
-    auto s = text(*n, key);
-    if (!s) return fallback;
-    d = parse_duration(*s);
-  }
+  auto s = n->is_string() ? text(*n, key) : std::nullopt;
+  if (n->is_string() && !s) return fallback;  // ${NAME} not set: already reported
+  auto d = s ? parse_duration(*s) : std::nullopt;
   if (!d) {
     fail(key, "must be a duration like \"500ms\", \"30s\", \"5m\", \"24h\"");
     return fallback;
   }
-  if (*d < min || *d > max) {
-    fail(key, "must be between " + std::to_string(min.count()) + "ms and " +
-                  std::to_string(max.count()) + "ms");
-    return fallback;
-  }
-  return *d;
+  auto range = out_of_range(d->count(), min.count(), max.count(), "ms");
+  if (!range.empty()) fail(key, range);
+  return range.empty() ? *d : fallback;
 }
 
 std::uint64_t Reader::size(std::string_view key, std::uint64_t fallback, std::uint64_t min,
@@ -302,23 +308,20 @@ std::uint64_t Reader::size(std::string_view key, std::uint64_t fallback, std::ui
   const auto* n = node(key);
   if (!n) return fallback;
   std::optional<std::uint64_t> v;
-  if (n->is_integer()) {
-    auto i = n->as_integer()->get();
-    if (i >= 0) v = static_cast<std::uint64_t>(i);
+  if (n->is_integer() && n->as_integer()->get() >= 0) {
+    v = static_cast<std::uint64_t>(n->as_integer()->get());
   } else if (n->is_string()) {
     auto s = text(*n, key);
-    if (!s) return fallback;
+    if (!s) return fallback;  // ${NAME} not set: already reported
     v = parse_size(*s);
   }
   if (!v) {
     fail(key, "must be a size in bytes, e.g. 1048576 or \"1MiB\"");
     return fallback;
   }
-  if (*v < min || *v > max) {
-    fail(key, "must be between " + std::to_string(min) + " and " + std::to_string(max) + " bytes");
-    return fallback;
-  }
-  return *v;
+  auto range = out_of_range(*v, min, max, " bytes");
+  if (!range.empty()) fail(key, range);
+  return range.empty() ? *v : fallback;
 }
 
 std::optional<std::vector<std::string>> Reader::optional_strings(std::string_view key) {

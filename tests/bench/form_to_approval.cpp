@@ -64,7 +64,8 @@ int main(int argc, char** argv) {
       << "\"\n"
          "approvals_channel = \"C_APPROVALS\"\nsales_channel = \"C_SALES\"\n"
          "channel_interval = \""
-      << channel_interval_ms << "ms\"\n"
+      << channel_interval_ms
+      << "ms\"\n"
          "[email]\nfrom = \"Acme <sales@acme.example>\"\nmaildir = \"mail\"\n"
          "[[people]]\nname = \"Dana\"\nslack_id = \"U_DANA\"\nroles = [\"director\"]\n"
          "[forms.website]\nformat = \"json\"\nsecret = \"bench-secret\"\n";
