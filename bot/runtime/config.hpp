@@ -3,13 +3,16 @@
 
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "bot/core/expected.hpp"
 #include "bot/core/mailbox.hpp"
 #include "bot/core/secret.hpp"
+#include "bot/toml/reader.hpp"
 
 namespace steward::runtime {
 
@@ -17,13 +20,6 @@ struct Person {
   std::string name, slack_id, email;
   std::vector<std::string> roles;
   std::string timezone = "UTC";
-};
-
-struct FormSection {
-  std::string name;
-  std::string format = "json";  ///< "typeform" | "json"
-  Secret secret;
-  std::map<std::string, std::string> refs;  ///< canonical field → provider ref
 };
 
 struct Config {
@@ -51,52 +47,23 @@ struct Config {
     std::string name = "Steward Demo Co";
     std::vector<std::string> domains;  ///< default: the domain of [email] from
   } company;
+  /// The kernel's part of [slack]; the Slack connector reads the rest (connectors/slack/config).
   struct {
     Secret bot_token, signing_secret;
-    std::string api_base = "https://slack.com/api";
     std::string approvals_channel = "approvals";
     std::string sales_channel = "sales";
     std::string support_channel = "support";         ///< ticket summaries
     std::string escalation_channel = "escalations";  ///< risk cases, mentioning on-call
-    /// Posts to one channel are spaced this far apart (Slack allows about one per second).
-    std::chrono::milliseconds channel_interval{1000};
-    std::chrono::milliseconds timeout{10000};  ///< one Web API call, connect to last byte
     /// The only place response_urls may point to. Slack's are https://hooks.slack.com/…; tests
     /// point it at a fake.
     std::string response_url_base = "https://hooks.slack.com/";
-    /// The workspace and app whose requests are accepted. team_id defaults to what auth.test
-    /// reports at start-up; app_id (Basic Information → App ID) is checked when set.
-    std::string team_id, app_id;
     [[nodiscard]] bool configured() const { return !bot_token.empty() && !signing_secret.empty(); }
   } slack;
+  /// The kernel's part of [email]; the email connector reads the rest (connectors/email/config).
   struct {
     std::string from = "Steward <steward@demo.example>";
-    std::filesystem::path maildir = "var/mail";  ///< used when smtp_url is not set
-    Secret smtp_url;  ///< "smtp://[user:pass@]host:587" (STARTTLS) or "smtps://host:465"
-    std::string smtp_username;
-    Secret smtp_password;
-    bool smtp_allow_plain = false;       ///< permit no TLS to a non-loopback relay
-    std::filesystem::path smtp_ca_file;  ///< extra trusted CA (PEM)
-    std::chrono::milliseconds smtp_timeout{60000};
-    std::string reply_domain;  ///< reply+token@reply_domain; default: the domain of from
-    Secret reply_secret;       ///< signs reply tokens; empty: no tokens
-    std::size_t inbound_body_limit = 10 << 20;  ///< POST /hooks/email/{provider}
-    struct {
-      Secret signing_key;
-    } mailgun;
-    struct {
-      std::string username;
-      Secret password;
-    } postmark;
-    struct {
-      Secret token;
-      std::string username;
-      Secret password;
-    } sendgrid;
-    [[nodiscard]] bool smtp_configured() const { return !smtp_url.empty(); }
   } email;
   std::vector<Person> people;
-  std::vector<FormSection> forms;
   struct {
     std::filesystem::path dir;  ///< holds rules/ and templates/; default: see resolve_policies_dir
   } policies;
@@ -109,13 +76,32 @@ struct Config {
   struct {
     std::chrono::milliseconds sweep_interval{30000};
   } approvals;
-  bool demo_form_secret = false;  ///< the built-in demo form secret is in use (warn)
+  struct {
+    std::string format = "text";  ///< "text" | "json" (one JSON object per line)
+    std::string level = "info";   ///< trace | debug | info | warn | error | off
+  } log;
+};
+
+/// A top-level table read by another module (a connector): `read` gets the table (empty when
+/// the file has none) and the reader the kernel uses for it, so keys neither reads are
+/// reported as unknown.
+struct ConfigSection {
+  std::string name;
+  std::function<Expected<void>(const toml::table& table, cfg::Reader& reader)> read;
 };
 
 /// Loads and validates a config file. Errors (kInvalidInput) read "FILE:LINE: key 'x': problem";
 /// an unknown key, a wrong type, a missing ${ENV} variable or a bad value are all errors.
-[[nodiscard]] Expected<Config> load_config(const std::filesystem::path& file);
-/// The embedded defaults used when no file is given (a demo "website" JSON form included).
+/// `scope`: when not empty, only these top-level sections are resolved; the others are read as
+/// written (no ${ENV} expansion, no value checks; unknown keys and wrong types still fail), so
+/// an offline command runs without the secrets of sections it does not use.
+/// `sections`: the tables other modules read (connectors/builtin); without them those tables
+/// are unknown keys.
+[[nodiscard]] Expected<Config> load_config(const std::filesystem::path& file,
+                                           const std::set<std::string, std::less<>>& scope = {},
+                                           const std::vector<ConfigSection>& sections = {});
+/// The embedded defaults used when no file is given (the connectors add theirs, e.g. the demo
+/// form).
 Config default_config();
 /// The email domain of an address or "Name <addr>" ("" when none): the one definition in
 /// bot/core/mailbox.hpp, named here for the config's callers.

@@ -1,7 +1,10 @@
 #include "connectors/forms/forms_connector.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <utility>
 
+#include "bot/core/printable.hpp"
 #include "bot/core/text.hpp"
 
 namespace steward::forms {
@@ -55,5 +58,57 @@ Expected<Event> FormsInbound::handle(const net::HttpRequest& request) const {
   event->received_at = request.received_at;
   return event;
 }
+
+namespace {
+
+class FormsConnector final : public Connector {
+ public:
+  explicit FormsConnector(std::vector<FormConfig> forms) : inbound_(std::move(forms)) {}
+  std::string_view name() const override { return "forms"; }
+  std::vector<Route> routes() override {
+    Route r;
+    r.pattern = "/hooks/forms/{name}";
+    r.handle = [this](const HttpRequest& req) -> Expected<Event> {
+      auto event = inbound_.handle(req);
+      if (!event) {
+        spdlog::info("form {} rejected from {}: {}", printable(req.param("name")), req.remote,
+                     printable(event.error().message, 500));
+        return event;
+      }
+      event->received_at = req.received_at;
+      return event;
+    };
+    return {std::move(r)};
+  }
+
+ private:
+  FormsInbound inbound_;
+};
+
+class FormsModule final : public connectors::Module {
+ public:
+  std::string_view section() const override { return "forms"; }
+  Expected<void> read_config(const toml::table& table, cfg::Reader& reader) override {
+    return forms::read_config(table, reader, config_);
+  }
+  void use_embedded_defaults() override { config_ = embedded_config(); }
+  Expected<std::string> describe() const override {
+    return "forms: " + std::to_string(config_.forms.size());
+  }
+  Expected<std::unique_ptr<Connector>> start(ConnectorHost&) override {
+    if (config_.demo_secret)
+      spdlog::warn(
+          "form 'website' uses the built-in demo secret; set STEWARD_FORM_SECRET or a "
+          "config file before exposing Steward");
+    return std::unique_ptr<Connector>(std::make_unique<FormsConnector>(config_.forms));
+  }
+
+ private:
+  FormsConfig config_;
+};
+
+}  // namespace
+
+std::unique_ptr<connectors::Module> make_module() { return std::make_unique<FormsModule>(); }
 
 }  // namespace steward::forms

@@ -3,6 +3,7 @@
 
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -10,6 +11,7 @@
 #include "bot/core/event.hpp"
 #include "bot/core/expected.hpp"
 #include "bot/net/http_types.hpp"
+#include "connectors/common/module.hpp"
 #include "connectors/forms/config.hpp"
 #include "connectors/forms/parse.hpp"
 #include "connectors/forms/signature.hpp"
@@ -47,5 +49,8 @@ class FormsInbound {
 /// Lower-case name of the signature header for a format: "typeform-signature" or
 /// "x-steward-signature".
 std::string_view signature_header(Format format) noexcept;
+
+/// The [forms.NAME] module for connectors/builtin.cpp: POST /hooks/forms/{name}.
+std::unique_ptr<connectors::Module> make_module();
 
 }  // namespace steward::forms

@@ -1,4 +1,5 @@
-// steward.toml loading: runtime::load_config() over the input as a whole file. The loader only
+// steward.toml loading: runtime::load_config() with every connector's section (as `serve` reads
+// it) over the input as a whole file. The loader only
 // takes a path, so the input is written to a per-process temporary file first. Environment
 // variables FUZZ_SECRET and FUZZ_NUMBER are set so "${…}" substitution succeeds as well as
 // fails. Also runtime::email_domain() on the first line.
@@ -20,6 +21,7 @@
 
 #include "bot/runtime/config.hpp"
 #include "tests/fuzz/fuzz_util.hpp"
+#include "tests/unit/runtime/load_all.hpp"
 
 namespace {
 
@@ -53,7 +55,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     out.write(reinterpret_cast<const char*>(data), static_cast<std::streamsize>(size));
     fuzz::require(static_cast<bool>(out), "cannot write the temporary config file");
   }
-  auto config = runtime::load_config(g_file);
+  auto config = runtime::test::load_all(g_file);
   if (!config) {
     fuzz::require(config.error().code == Errc::kInvalidInput, "config error is not invalid_input");
     fuzz::require(config.error().message.rfind(g_file.string(), 0) == 0,
@@ -63,10 +65,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     fuzz::require(config->server.threads >= 1 && config->server.threads <= 64, "threads range");
     fuzz::require(config->server.body_limit >= 1024 && config->server.body_limit <= (64u << 20),
                   "body_limit range");
-    for (const auto& form : config->forms) {
+    for (const auto& form : config->forms_connector.forms)
       fuzz::require(!form.secret.empty(), "form without secret");
-      fuzz::require(form.format == "typeform" || form.format == "json", "unknown form format");
-    }
   }
   std::string_view rest = fuzz::as_text(data, size);
   (void)runtime::email_domain(fuzz::take_line(rest));

@@ -1,14 +1,18 @@
 #include "bot/runtime/config.hpp"
 
+#include <gtest/gtest.h>
+
 #include <cstdlib>
 #include <fstream>
 
+#include "tests/unit/runtime/load_all.hpp"
 #include "tests/unit/store/store_fixture.hpp"
 
 namespace steward::runtime {
 namespace {
 
 using namespace std::chrono_literals;
+using test::load_all;
 
 /// Sets an environment variable for the scope of one test.
 class ScopedEnv {
@@ -45,7 +49,7 @@ class ConfigTest : public ::testing::Test {
   /// Loads `body` and expects failure; returns the message.
   std::string error_of(const std::string& body) {
     auto p = write(body);
-    auto c = load_config(p);
+    auto c = load_all(p);
     EXPECT_FALSE(c.has_value()) << body;
     if (c) return {};
     EXPECT_EQ(c.error().code, Errc::kInvalidInput);
@@ -114,7 +118,7 @@ sweep_interval = "1h"
 
 TEST_F(ConfigTest, FullFileLoadsEveryKey) {
   auto p = write(kFull);
-  auto c = load_config(p);
+  auto c = load_all(p);
   ASSERT_TRUE(c.has_value()) << c.error().message;
   EXPECT_EQ(c->file, p);
   EXPECT_EQ(c->server.listen, "0.0.0.0:9090");
@@ -126,11 +130,11 @@ TEST_F(ConfigTest, FullFileLoadsEveryKey) {
   EXPECT_TRUE(c->slack.configured());
   EXPECT_EQ(c->slack.bot_token.reveal(), "xoxb-1-2");
   EXPECT_EQ(c->slack.signing_secret.reveal(), "sig-secret");
-  EXPECT_EQ(c->slack.api_base, "http://127.0.0.1:9/api");
+  EXPECT_EQ(c->slack_connector.client.api_base, "http://127.0.0.1:9/api");
   EXPECT_EQ(c->slack.approvals_channel, "C0APPROVALS");
   EXPECT_EQ(c->slack.sales_channel, "C0SALES");
   EXPECT_EQ(c->email.from, "Steward <steward@acme.example>");
-  EXPECT_EQ(c->email.maildir, "/var/spool/steward-mail");  // absolute: kept
+  EXPECT_EQ(c->email_connector.maildir, "/var/spool/steward-mail");  // absolute: kept
   ASSERT_EQ(c->people.size(), 2u);
   EXPECT_EQ(c->people[0].name, "Dana Director");
   EXPECT_EQ(c->people[0].slack_id, "U0DANA");
@@ -140,21 +144,21 @@ TEST_F(ConfigTest, FullFileLoadsEveryKey) {
   EXPECT_EQ(c->people[1].slack_id, "");
   EXPECT_EQ(c->people[1].timezone, "UTC");
   EXPECT_TRUE(c->people[1].roles.empty());
-  ASSERT_EQ(c->forms.size(), 2u);
-  const FormSection* website = nullptr;
-  const FormSection* contact = nullptr;
-  for (const auto& f : c->forms) {
+  ASSERT_EQ(c->forms_connector.forms.size(), 2u);
+  const forms::FormConfig* website = nullptr;
+  const forms::FormConfig* contact = nullptr;
+  for (const auto& f : c->forms_connector.forms) {
     if (f.name == "website") website = &f;
     if (f.name == "contact") contact = &f;
   }
   ASSERT_NE(website, nullptr);
   ASSERT_NE(contact, nullptr);
-  EXPECT_EQ(website->format, "typeform");
+  EXPECT_EQ(website->format, forms::Format::kTypeform);
   EXPECT_EQ(website->secret.reveal(), "form-secret");
   EXPECT_EQ(website->refs.at("email"), "ref_email");
   EXPECT_EQ(website->refs.at("name"), "ref_name");
-  EXPECT_EQ(contact->format, "json");
-  EXPECT_FALSE(c->demo_form_secret);
+  EXPECT_EQ(contact->format, forms::Format::kJson);
+  EXPECT_FALSE(c->forms_connector.demo_secret);
   EXPECT_EQ(c->policies.dir, dir_.path() / "policies");
   EXPECT_EQ(c->outbox.max_attempts, 3);
   EXPECT_EQ(c->outbox.base_backoff, 500ms);
@@ -164,7 +168,7 @@ TEST_F(ConfigTest, FullFileLoadsEveryKey) {
 }
 
 TEST_F(ConfigTest, InboxBoundsAndServerTimeouts) {
-  auto c = load_config(write(R"([server]
+  auto c = load_all(write(R"([server]
 header_timeout = "2s"
 body_timeout = "500ms"
 idle_timeout = "1m"
@@ -180,7 +184,7 @@ max_unwritten = 64
   EXPECT_EQ(c->server.max_connections, 300u);
   EXPECT_EQ(c->inbox.max_pending, 1200u);
   EXPECT_EQ(c->inbox.max_unwritten, 64u);
-  auto d = load_config(write(""));
+  auto d = load_all(write(""));
   ASSERT_TRUE(d);
   EXPECT_EQ(d->inbox.max_pending, 50000u);
   EXPECT_EQ(d->server.header_timeout, 10s);
@@ -190,14 +194,14 @@ max_unwritten = 64
 }
 
 TEST_F(ConfigTest, EmptyFileGivesDefaultsWithoutTheDemoForm) {
-  auto c = load_config(write(""));
+  auto c = load_all(write(""));
   ASSERT_TRUE(c.has_value()) << c.error().message;
   EXPECT_EQ(c->server.listen, "127.0.0.1:8080");
   EXPECT_FALSE(c->slack.configured());
-  EXPECT_TRUE(c->forms.empty());
+  EXPECT_TRUE(c->forms_connector.forms.empty());
   EXPECT_TRUE(c->people.empty());
   EXPECT_EQ(c->store.path, dir_.path() / "var/steward.db");
-  EXPECT_EQ(c->email.maildir, dir_.path() / "var/mail");
+  EXPECT_EQ(c->email_connector.maildir, dir_.path() / "var/mail");
   EXPECT_TRUE(c->policies.dir.empty());
   // company.domains defaults to the domain of [email] from
   EXPECT_EQ(c->company.domains, std::vector<std::string>{"demo.example"});
@@ -205,7 +209,7 @@ TEST_F(ConfigTest, EmptyFileGivesDefaultsWithoutTheDemoForm) {
 }
 
 TEST_F(ConfigTest, DomainsDefaultToTheFromAddress) {
-  auto c = load_config(write("[email]\nfrom = \"Bot <bot@Sales.Acme.Example>\"\n"));
+  auto c = load_all(write("[email]\nfrom = \"Bot <bot@Sales.Acme.Example>\"\n"));
   ASSERT_TRUE(c.has_value()) << c.error().message;
   EXPECT_EQ(c->company.domains, std::vector<std::string>{"sales.acme.example"});
 }
@@ -215,7 +219,7 @@ TEST_F(ConfigTest, EnvironmentSubstitution) {
   ScopedEnv secret("STEWARD_UT_SIGNING", "signing-from-env");
   ScopedEnv port("STEWARD_UT_PORT", "9191");
   ScopedEnv threads("STEWARD_UT_THREADS", "3");
-  auto c = load_config(write(R"([server]
+  auto c = load_all(write(R"([server]
 listen = "127.0.0.1:${STEWARD_UT_PORT}"
 threads = "${STEWARD_UT_THREADS}"
 [slack]
@@ -233,37 +237,40 @@ TEST_F(ConfigTest, MissingEnvironmentVariableNamesFileLineAndKey) {
   ScopedEnv unset("STEWARD_UT_SURELY_UNSET", nullptr);
   auto msg =
       error_of("[slack]\nbot_token = \"${STEWARD_UT_SURELY_UNSET}\"\nsigning_secret = \"s\"\n");
-  EXPECT_EQ(
-      msg, file() + ":2: key 'bot_token': environment variable STEWARD_UT_SURELY_UNSET is not set");
+  EXPECT_EQ(msg, file() +
+                     ":2: key 'slack.bot_token': environment variable STEWARD_UT_SURELY_UNSET is "
+                     "not set");
 }
 
 TEST_F(ConfigTest, UnknownKeyNamesFileLineAndKey) {
   auto msg = error_of("[server]\nlisten = \"127.0.0.1:1\"\ncolour = \"blue\"\n");
-  EXPECT_EQ(msg, file() + ":3: key 'server.colour': unknown key");
+  EXPECT_EQ(msg.rfind(file() + ":3: key 'server.colour': unknown key", 0), 0u) << msg;
 
   auto person = error_of("[[people]]\nname = \"A\"\nslack_id = \"U1\"\nnickname = \"a\"\n");
-  EXPECT_EQ(person, file() + ":4: key 'people.nickname': unknown key");
+  EXPECT_EQ(person.rfind(file() + ":4: key 'people.nickname': unknown key", 0), 0u) << person;
 }
 
 TEST_F(ConfigTest, UnknownTopLevelSectionNamesTheKey) {
   auto top = error_of("\n\n[bogus]\nx = 1\n");
-  EXPECT_EQ(top, file() + ":3: key 'bogus': unknown key");
+  EXPECT_EQ(top.rfind(file() + ":3: key 'bogus': unknown key", 0), 0u) << top;
 }
 
 TEST_F(ConfigTest, WrongTypes) {
   auto threads = error_of("[server]\nthreads = \"many\"\n");
-  EXPECT_EQ(threads, file() + ":2: key 'threads': must be an integer");
+  EXPECT_EQ(threads, file() + ":2: key 'server.threads': expected a whole number");
   auto listen = error_of("[server]\nlisten = 8080\n");
-  EXPECT_EQ(listen, file() + ":2: key 'listen': must be a string");
+  EXPECT_EQ(listen, file() + ":2: key 'server.listen': expected a string");
   auto roles = error_of("[[people]]\nname = \"A\"\nslack_id = \"U1\"\nroles = \"director\"\n");
-  EXPECT_NE(roles.find(":4: key 'roles': must be a list of strings"), std::string::npos) << roles;
+  EXPECT_NE(roles.find(":4: key 'people.roles': expected a list of strings"), std::string::npos)
+      << roles;
   auto table = error_of("server = \"x\"\n");
-  EXPECT_NE(table.find(":1: key 'server': must be a table"), std::string::npos) << table;
+  EXPECT_NE(table.find(":1: key 'server': expected a table"), std::string::npos) << table;
   auto range = error_of("[outbox]\nmax_attempts = 0\n");
-  EXPECT_NE(range.find(":2: key 'max_attempts': must be between 1 and 100"), std::string::npos)
+  EXPECT_NE(range.find(":2: key 'outbox.max_attempts': must be between 1 and 100"),
+            std::string::npos)
       << range;
   auto duration = error_of("[outbox]\n\nbase_backoff = \"soon\"\n");
-  EXPECT_NE(duration.find(":3: key 'base_backoff': must be a duration"), std::string::npos)
+  EXPECT_NE(duration.find(":3: key 'outbox.base_backoff': must be a duration"), std::string::npos)
       << duration;
 }
 
@@ -271,21 +278,21 @@ TEST_F(ConfigTest, HugeDurationIsAnErrorNotAnException) {
   // BUG (bot/runtime/config.cpp, duration_ms): std::stoll throws std::out_of_range for a number
   // longer than int64, so load_config throws across its Expected boundary instead of returning
   // "FILE:LINE: key 'base_backoff': ...".
-  Expected<Config> c = fail(Errc::kInternal, "not run");
-  EXPECT_NO_THROW(c = load_config(write("[outbox]\nbase_backoff = \"99999999999999999999ms\"\n")));
+  Expected<test::Loaded> c = fail(Errc::kInternal, "not run");
+  EXPECT_NO_THROW(c = load_all(write("[outbox]\nbase_backoff = \"99999999999999999999ms\"\n")));
   ASSERT_FALSE(c.has_value());
   EXPECT_EQ(c.error().code, Errc::kInvalidInput);
-  EXPECT_NE(c.error().message.find(":2: key 'base_backoff'"), std::string::npos)
+  EXPECT_NE(c.error().message.find(":2: key 'outbox.base_backoff'"), std::string::npos)
       << c.error().message;
 }
 
 TEST_F(ConfigTest, DurationThatOverflowsMillisecondsIsAnError) {
   // 10^15 days does not fit in int64 milliseconds.
-  auto c = load_config(write("[approvals]\nsweep_interval = \"1000000000000000d\"\n"));
+  auto c = load_all(write("[approvals]\nsweep_interval = \"1000000000000000d\"\n"));
   ASSERT_FALSE(c.has_value()) << "loaded sweep_interval = " << c->approvals.sweep_interval.count()
                               << "ms";
   EXPECT_EQ(c.error().code, Errc::kInvalidInput);
-  EXPECT_NE(c.error().message.find(":2: key 'sweep_interval'"), std::string::npos)
+  EXPECT_NE(c.error().message.find(":2: key 'approvals.sweep_interval'"), std::string::npos)
       << c.error().message;
 }
 
@@ -296,7 +303,7 @@ TEST_F(ConfigTest, BadListen) {
         << bad << " → " << msg;
   }
   for (const char* good : {"localhost:80", "[::1]:8080", "0.0.0.0:0"}) {
-    auto c = load_config(write(std::string("[server]\nlisten = \"") + good + "\"\n"));
+    auto c = load_all(write(std::string("[server]\nlisten = \"") + good + "\"\n"));
     EXPECT_TRUE(c.has_value()) << good << ": " << (c ? "" : c.error().message);
   }
 }
@@ -309,7 +316,7 @@ TEST_F(ConfigTest, SlackNeedsBothTokenAndSecret) {
   auto only_secret = error_of("[slack]\nsigning_secret = \"sig-value\"\n");
   EXPECT_NE(only_secret.find("set both bot_token and signing_secret"), std::string::npos);
   EXPECT_EQ(only_secret.find("sig-value"), std::string::npos) << "secret leaked: " << only_secret;
-  auto neither = load_config(write("[slack]\napprovals_channel = \"C1\"\n"));
+  auto neither = load_all(write("[slack]\napprovals_channel = \"C1\"\n"));
   ASSERT_TRUE(neither.has_value());
   EXPECT_FALSE(neither->slack.configured());
 }
@@ -334,7 +341,7 @@ TEST_F(ConfigTest, SyntaxErrorNamesFileAndLine) {
 }
 
 TEST_F(ConfigTest, MissingFileIsAnError) {
-  auto c = load_config(dir_.path() / "nope.toml");
+  auto c = load_all(dir_.path() / "nope.toml");
   ASSERT_FALSE(c.has_value());
   EXPECT_EQ(c.error().code, Errc::kInvalidInput);
   EXPECT_NE(c.error().message.find("nope.toml"), std::string::npos) << c.error().message;
@@ -350,13 +357,13 @@ maildir = "mail"
 dir = "rules-here"
 )",
                  "etc/steward.toml");
-  auto c = load_config(p);
+  auto c = load_all(p);
   ASSERT_TRUE(c.has_value()) << c.error().message;
   EXPECT_EQ(c->store.path, dir_.path() / "etc" / "../state/steward.db");
-  EXPECT_EQ(c->email.maildir, dir_.path() / "etc" / "mail");
+  EXPECT_EQ(c->email_connector.maildir, dir_.path() / "etc" / "mail");
   EXPECT_EQ(c->policies.dir, dir_.path() / "etc" / "rules-here");
 
-  auto abs = load_config(write("[store]\npath = \"/srv/steward/s.db\"\n"));
+  auto abs = load_all(write("[store]\npath = \"/srv/steward/s.db\"\n"));
   ASSERT_TRUE(abs.has_value());
   EXPECT_EQ(abs->store.path, "/srv/steward/s.db");
 }
@@ -366,12 +373,13 @@ TEST(DefaultConfig, HasTheDemoFormAndDirector) {
   ScopedEnv listen("STEWARD_LISTEN", nullptr);
   ScopedEnv store_path("STEWARD_STORE_PATH", nullptr);
   auto c = default_config();
+  auto f = forms::embedded_config();
   EXPECT_TRUE(c.file.empty());
-  ASSERT_EQ(c.forms.size(), 1u);
-  EXPECT_EQ(c.forms[0].name, "website");
-  EXPECT_EQ(c.forms[0].format, "json");
-  EXPECT_FALSE(c.forms[0].secret.empty());
-  EXPECT_TRUE(c.demo_form_secret);
+  ASSERT_EQ(f.forms.size(), 1u);
+  EXPECT_EQ(f.forms[0].name, "website");
+  EXPECT_EQ(f.forms[0].format, forms::Format::kJson);
+  EXPECT_FALSE(f.forms[0].secret.empty());
+  EXPECT_TRUE(f.demo_secret);
   ASSERT_EQ(c.people.size(), 1u);
   EXPECT_EQ(c.people[0].slack_id, "U0DEMODIRECTOR");
   EXPECT_EQ(c.people[0].roles, std::vector<std::string>{"director"});
@@ -386,11 +394,12 @@ TEST(DefaultConfig, EnvironmentOverrides) {
   ScopedEnv listen("STEWARD_LISTEN", "0.0.0.0:18080");
   ScopedEnv store_path("STEWARD_STORE_PATH", "/tmp/elsewhere.db");
   auto c = default_config();
+  auto f = forms::embedded_config();
   EXPECT_EQ(c.server.listen, "0.0.0.0:18080");
   EXPECT_EQ(c.store.path, "/tmp/elsewhere.db");
-  ASSERT_EQ(c.forms.size(), 1u);
-  EXPECT_EQ(c.forms[0].secret.reveal(), "real-form-secret");
-  EXPECT_FALSE(c.demo_form_secret);
+  ASSERT_EQ(f.forms.size(), 1u);
+  EXPECT_EQ(f.forms[0].secret.reveal(), "real-form-secret");
+  EXPECT_FALSE(f.demo_secret);
 }
 
 }  // namespace
@@ -412,7 +421,7 @@ class EmailConfigTest : public ::testing::Test {
 TEST_F(EmailConfigTest, SmtpInboundAndReplySettings) {
   ScopedEnv pass("T_SMTP_PASS", "s3cret-pass");
   ScopedEnv key("T_MG_KEY", "mg-key");
-  auto c = load_config(write(R"([email]
+  auto c = load_all(write(R"([email]
 from = "Acme <support@acme.example>"
 smtp_url = "smtps://mail.acme.example:465"
 smtp_username = "steward"
@@ -434,45 +443,47 @@ support_channel = "C_SUP"
 escalation_channel = "C_ESC"
 )"));
   ASSERT_TRUE(c) << c.error().message;
-  EXPECT_TRUE(c->email.smtp_configured());
-  EXPECT_EQ(c->email.smtp_url.reveal(), "smtps://mail.acme.example:465");
-  EXPECT_EQ(c->email.smtp_password.reveal(), "s3cret-pass");
-  EXPECT_TRUE(c->email.smtp_allow_plain);
-  EXPECT_EQ(c->email.smtp_ca_file, dir_.path() / "ca.pem");
-  EXPECT_EQ(c->email.smtp_timeout, 15s);
-  EXPECT_EQ(c->email.reply_domain, "acme.example") << "defaults to the domain of from";
-  EXPECT_EQ(c->email.reply_secret.reveal(), "rs-0123456789abcdef0123456789abcdef");
-  EXPECT_EQ(c->email.inbound_body_limit, 2048u);
-  EXPECT_EQ(c->email.mailgun.signing_key.reveal(), "mg-key");
-  EXPECT_EQ(c->email.postmark.username, "pm");
-  EXPECT_EQ(c->email.sendgrid.token.reveal(), "tok");
+  EXPECT_TRUE(c->email_connector.smtp_configured());
+  EXPECT_EQ(c->email_connector.smtp.url.reveal(), "smtps://mail.acme.example:465");
+  EXPECT_EQ(c->email_connector.smtp.password.reveal(), "s3cret-pass");
+  EXPECT_TRUE(c->email_connector.smtp.allow_plain);
+  EXPECT_EQ(c->email_connector.smtp.ca_file, dir_.path() / "ca.pem");
+  EXPECT_EQ(c->email_connector.smtp.timeout, 15s);
+  EXPECT_EQ(c->email_connector.inbound.reply.domain, "acme.example")
+      << "defaults to the domain of from";
+  EXPECT_EQ(c->email_connector.inbound.reply.secret.reveal(),
+            "rs-0123456789abcdef0123456789abcdef");
+  EXPECT_EQ(c->email_connector.inbound_body_limit, 2048u);
+  EXPECT_EQ(c->email_connector.inbound.mailgun.signing_key.reveal(), "mg-key");
+  EXPECT_EQ(c->email_connector.inbound.postmark.username, "pm");
+  EXPECT_EQ(c->email_connector.inbound.sendgrid.token.reveal(), "tok");
   EXPECT_EQ(c->slack.support_channel, "C_SUP");
   EXPECT_EQ(c->slack.escalation_channel, "C_ESC");
 }
 
 TEST_F(EmailConfigTest, ProblemsNameTheKeyButNeverTheSecret) {
-  auto bad_scheme = load_config(write("[email]\nsmtp_url = \"http://u:hunter2@x:25\"\n"));
+  auto bad_scheme = load_all(write("[email]\nsmtp_url = \"http://u:hunter2@x:25\"\n"));
   ASSERT_FALSE(bad_scheme);
   EXPECT_NE(bad_scheme.error().message.find(":2: key 'email.smtp_url'"), std::string::npos)
       << bad_scheme.error().message;
   EXPECT_EQ(bad_scheme.error().message.find("hunter2"), std::string::npos);
 
-  auto no_key = load_config(write("[email.mailgun]\n"));
+  auto no_key = load_all(write("[email.mailgun]\n"));
   ASSERT_FALSE(no_key);
   EXPECT_NE(no_key.error().message.find("signing_key"), std::string::npos);
 
-  auto half = load_config(write("[email.postmark]\nusername = \"pm\"\n"));
+  auto half = load_all(write("[email.postmark]\nusername = \"pm\"\n"));
   ASSERT_FALSE(half);
   EXPECT_NE(half.error().message.find("email.postmark"), std::string::npos);
 
-  auto sg = load_config(write("[email.sendgrid]\nusername = \"u\"\n"));
+  auto sg = load_all(write("[email.sendgrid]\nusername = \"u\"\n"));
   ASSERT_FALSE(sg);
 
-  auto flag = load_config(write("[email]\nsmtp_allow_plain = \"yes\"\n"));
+  auto flag = load_all(write("[email]\nsmtp_allow_plain = \"yes\"\n"));
   ASSERT_FALSE(flag);
   EXPECT_NE(flag.error().message.find("must be true or false"), std::string::npos);
 
-  auto unknown = load_config(write("[email.mailgun]\nsigning_key = \"k\"\napi_key = \"x\"\n"));
+  auto unknown = load_all(write("[email.mailgun]\nsigning_key = \"k\"\napi_key = \"x\"\n"));
   ASSERT_FALSE(unknown);
   EXPECT_NE(unknown.error().message.find("email.mailgun.api_key"), std::string::npos)
       << unknown.error().message;
@@ -480,30 +491,31 @@ TEST_F(EmailConfigTest, ProblemsNameTheKeyButNeverTheSecret) {
 
 // Issue 9 (5): a short reply secret lets anyone who saw one reply address forge others offline.
 TEST_F(EmailConfigTest, ReplySecretMustBeAtLeast32Bytes) {
-  auto short_secret = load_config(write("[email]\nreply_secret = \"short-secret\"\n"));
+  auto short_secret = load_all(write("[email]\nreply_secret = \"short-secret\"\n"));
   ASSERT_FALSE(short_secret);
   EXPECT_NE(short_secret.error().message.find(":2: key 'email.reply_secret'"), std::string::npos)
       << short_secret.error().message;
   EXPECT_NE(short_secret.error().message.find("at least 32 bytes"), std::string::npos);
   EXPECT_EQ(short_secret.error().message.find("short-secret"), std::string::npos)
       << "secret leaked: " << short_secret.error().message;
-  EXPECT_FALSE(load_config(write("[email]\nreply_secret = \"" + std::string(31, 'k') + "\"\n")));
-  EXPECT_TRUE(load_config(write("[email]\nreply_secret = \"" + std::string(32, 'k') + "\"\n")));
+  EXPECT_FALSE(load_all(write("[email]\nreply_secret = \"" + std::string(31, 'k') + "\"\n")));
+  EXPECT_TRUE(load_all(write("[email]\nreply_secret = \"" + std::string(32, 'k') + "\"\n")));
   // Not set at all: reply tokens are off, which is allowed.
-  EXPECT_TRUE(load_config(write("[email]\nfrom = \"a@b.example\"\n")));
+  EXPECT_TRUE(load_all(write("[email]\nfrom = \"a@b.example\"\n")));
 }
 
 TEST_F(EmailConfigTest, SlackIdentityAndResponseUrlBase) {
   auto c =
-      load_config(write("[slack]\nteam_id = \"T0ACME\"\napp_id = \"A0STEWARD\"\n"
-                        "response_url_base = \"http://127.0.0.1:4000/\"\n"));
+      load_all(write("[slack]\nteam_id = \"T0ACME\"\napp_id = \"A0STEWARD\"\n"
+                     "response_url_base = \"http://127.0.0.1:4000/\"\n"));
   ASSERT_TRUE(c) << c.error().message;
-  EXPECT_EQ(c->slack.team_id, "T0ACME");
-  EXPECT_EQ(c->slack.app_id, "A0STEWARD");
+  EXPECT_EQ(c->slack_connector.team_id, "T0ACME");
+  EXPECT_EQ(c->slack_connector.app_id, "A0STEWARD");
   EXPECT_EQ(c->slack.response_url_base, "http://127.0.0.1:4000/");
   EXPECT_EQ(default_config().slack.response_url_base, "https://hooks.slack.com/");
+  EXPECT_EQ(slack::SlackConfig{}.client.response_url_base, "https://hooks.slack.com/");
   for (std::string bad : {"https://hooks.slack.com", "ftp://x/", ""}) {
-    auto e = load_config(write("[slack]\nresponse_url_base = \"" + bad + "\"\n"));
+    auto e = load_all(write("[slack]\nresponse_url_base = \"" + bad + "\"\n"));
     ASSERT_FALSE(e) << bad;
     EXPECT_NE(e.error().message.find("slack.response_url_base"), std::string::npos);
   }
@@ -519,10 +531,10 @@ TEST_F(EmailConfigTest, TheShippedExampleLoads) {
   ScopedEnv g("SENDGRID_PARSE_TOKEN", "t");
   ScopedEnv h("WEBSITE_FORM_SECRET", "w");
   ScopedEnv i("TYPEFORM_SECRET", "t");
-  auto cfg = load_config(STEWARD_SOURCE_DIR "/steward.example.toml");
+  auto cfg = load_all(STEWARD_SOURCE_DIR "/steward.example.toml");
   ASSERT_TRUE(cfg) << cfg.error().message;
-  EXPECT_TRUE(cfg->email.smtp_configured());
-  EXPECT_EQ(cfg->email.reply_domain, "in.acme.example");
+  EXPECT_TRUE(cfg->email_connector.smtp_configured());
+  EXPECT_EQ(cfg->email_connector.inbound.reply.domain, "in.acme.example");
 }
 
 }  // namespace
