@@ -15,22 +15,10 @@ class Clock {
   [[nodiscard]] virtual TimePoint now() const = 0;
 };
 
-/// The real clock.
+/// The real clock. (Tests use ManualClock, tests/support/manual_clock.hpp.)
 class SystemClock final : public Clock {
  public:
   [[nodiscard]] TimePoint now() const override { return std::chrono::system_clock::now(); }
-};
-
-/// A clock tests set by hand. Not thread-safe for concurrent set/now.
-class ManualClock final : public Clock {
- public:
-  explicit ManualClock(TimePoint t) : t_(t) {}
-  [[nodiscard]] TimePoint now() const override { return t_; }
-  void set(TimePoint t) { t_ = t; }
-  void advance(std::chrono::milliseconds d) { t_ += d; }
-
- private:
-  TimePoint t_;
 };
 
 /// Milliseconds since the Unix epoch (what the store keeps).

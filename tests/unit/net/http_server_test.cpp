@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "bot/core/json.hpp"
+#include "tests/support/manual_clock.hpp"
 
 namespace steward::net {
 namespace {
