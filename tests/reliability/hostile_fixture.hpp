@@ -357,6 +357,7 @@ class HostileInput : public ::testing::Test {
     ++total_cases_;
   }
   void keep(const Reply& r) {
+    if (r.responded) ++answered_;
     bodies_ += r.body;
     bodies_ += '\n';
     for (const auto& [k, v] : r.headers) bodies_ += k + ": " + v + "\n";
@@ -487,7 +488,8 @@ class HostileInput : public ::testing::Test {
   std::set<std::string> expected_keys_;
   std::map<std::string, std::map<std::string, int>> cases_;
   int total_cases_ = 0;
-  std::string bodies_;
+  std::string bodies_;  ///< every answer's body and headers, searched for secrets
+  int answered_ = 0;    ///< cases that got a response (so left their headers in bodies_)
   std::vector<std::string> either_accepted_, either_rejected_;
 
   std::string next_id(const std::string& prefix) { return prefix + "-" + std::to_string(++seq_); }

@@ -27,9 +27,9 @@ sockaddr_in loopback(int port) {
   return a;
 }
 
-/// Parses a response out of `raw`; true once it is complete (Content-Length honoured, or the
-/// server closed after the header).
-bool parse_reply(const std::string& raw, Reply& r, bool at_eof = false) {
+/// Parses a response out of the front of `raw`; true once it is complete (Content-Length
+/// honoured, or the server closed after the header), with `consumed` its length in bytes.
+bool parse_reply(const std::string& raw, Reply& r, bool at_eof, std::size_t& consumed) {
   auto end = raw.find("\r\n\r\n");
   if (end == std::string::npos) return false;
   std::string head = raw.substr(0, end);
@@ -47,7 +47,8 @@ bool parse_reply(const std::string& raw, Reply& r, bool at_eof = false) {
     if (colon != std::string::npos) {
       auto v = line.substr(colon + 1);
       while (!v.empty() && v.front() == ' ') v.erase(0, 1);
-      headers[lower(line.substr(0, colon))] = v;
+      auto& slot = headers[lower(line.substr(0, colon))];
+      slot += (slot.empty() ? "" : ", ") + v;
     }
     pos = next + 2;
   }
@@ -59,6 +60,7 @@ bool parse_reply(const std::string& raw, Reply& r, bool at_eof = false) {
   r.headers = std::move(headers);
   r.body = raw.substr(end + 4, std::min(length, raw.size() - end - 4));
   r.responded = true;
+  consumed = std::min(raw.size(), end + 4 + length);
   return true;
 }
 
@@ -87,18 +89,39 @@ bool send_all(int fd, std::string_view data) {
   return true;
 }
 
-Reply read_reply(int fd, std::chrono::milliseconds timeout) {
+RawConnection::RawConnection(int port) : fd_(connect_loopback(port)) {}
+
+RawConnection::~RawConnection() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+unsigned short RawConnection::local_port() const {
+  sockaddr_in a{};
+  socklen_t len = sizeof a;
+  ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
+  return ntohs(a.sin_port);
+}
+
+bool RawConnection::send(std::string_view data) { return fd_ >= 0 && send_all(fd_, data); }
+
+void RawConnection::shutdown_write() { ::shutdown(fd_, SHUT_WR); }
+
+Reply RawConnection::read_reply(std::chrono::milliseconds timeout) {
   Reply r;
-  std::string raw;
+  if (fd_ < 0) {
+    r.connected = false;
+    return r;
+  }
+  std::size_t consumed = 0;
   const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (!parse_reply(raw, r)) {
+  while (!parse_reply(buf_, r, false, consumed)) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) {
       r.timed_out = true;
       break;
     }
-    pollfd p{fd, POLLIN, 0};
+    pollfd p{fd_, POLLIN, 0};
     int pr = ::poll(&p, 1, static_cast<int>(left.count()));
     if (pr < 0 && errno == EINTR) continue;
     if (pr <= 0) {
@@ -106,33 +129,61 @@ Reply read_reply(int fd, std::chrono::milliseconds timeout) {
       break;
     }
     char buf[65536];
-    ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
     if (n <= 0) {
       r.recv_errno = n < 0 ? errno : 0;
       r.closed = true;
-      parse_reply(raw, r, true);
+      if (!parse_reply(buf_, r, true, consumed)) consumed = buf_.size();
       break;
     }
-    raw.append(buf, static_cast<std::size_t>(n));
+    buf_.append(buf, static_cast<std::size_t>(n));
   }
-  r.raw_bytes = raw.size();
-  r.raw = std::move(raw);
+  if (r.responded) {
+    r.raw = buf_.substr(0, consumed);
+    buf_.erase(0, consumed);
+  } else {
+    r.raw = std::move(buf_);
+    buf_.clear();
+  }
+  r.raw_bytes = r.raw.size();
   return r;
+}
+
+std::optional<Reply> RawConnection::read_response(std::chrono::milliseconds timeout) {
+  Reply r = read_reply(timeout);
+  if (!r.responded) return std::nullopt;
+  return r;
+}
+
+bool RawConnection::closed_within(std::chrono::milliseconds within) {
+  const auto deadline = std::chrono::steady_clock::now() + within;
+  buf_.clear();
+  for (;;) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) return false;
+    pollfd p{fd_, POLLIN, 0};
+    int pr = ::poll(&p, 1, static_cast<int>(left.count()) + 1);
+    if (pr < 0 && errno == EINTR) continue;
+    if (pr == 0) return false;
+    char tmp[4096];
+    ssize_t n = ::recv(fd_, tmp, sizeof tmp, 0);
+    if (n == 0) return true;
+    if (n < 0 && errno != EINTR && errno != EAGAIN && errno != EWOULDBLOCK) return true;
+  }
 }
 
 Reply raw_exchange(int port, std::string_view bytes, bool half_close,
                    std::chrono::milliseconds timeout) {
-  int fd = connect_loopback(port);
-  if (fd < 0) {
+  RawConnection c(port);
+  if (!c.connected()) {
     Reply r;
     r.connected = false;
     return r;
   }
-  send_all(fd, bytes);
-  if (half_close) ::shutdown(fd, SHUT_WR);
-  Reply r = read_reply(fd, timeout);
-  ::close(fd);
-  return r;
+  c.send(bytes);
+  if (half_close) c.shutdown_write();
+  return c.read_reply(timeout);
 }
 
 std::string build_request(const std::string& method, const std::string& target,

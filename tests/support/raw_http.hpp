@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstddef>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -40,8 +41,35 @@ using Headers = std::vector<std::pair<std::string, std::string>>;
 /// Sends everything it can; false once the peer refuses more (EPIPE/ECONNRESET: never SIGPIPE).
 bool send_all(int fd, std::string_view data);
 
-/// Reads one response from `fd` until it is complete, the peer closes, or `timeout` passes.
-[[nodiscard]] Reply read_reply(int fd, std::chrono::milliseconds timeout);
+/// One connection kept open: exact bytes out, responses read one at a time (pipelined and
+/// keep-alive answers stay buffered for the next read). @par Thread safety: one thread.
+class RawConnection {
+ public:
+  /// Connects to 127.0.0.1:port; connected() says whether it worked.
+  explicit RawConnection(int port);
+  ~RawConnection();
+  RawConnection(const RawConnection&) = delete;
+  RawConnection& operator=(const RawConnection&) = delete;
+
+  [[nodiscard]] bool connected() const { return fd_ >= 0; }
+  [[nodiscard]] int fd() const { return fd_; }
+  [[nodiscard]] unsigned short local_port() const;
+  /// Sends all of `data`; false once the peer refuses more.
+  bool send(std::string_view data);
+  /// Half-close: no more bytes from us.
+  void shutdown_write();
+  /// The next response: complete, or what came before the peer closed or `timeout` passed.
+  [[nodiscard]] Reply read_reply(std::chrono::milliseconds timeout = std::chrono::seconds(5));
+  /// The next complete response, or nullopt (closed or timed out first).
+  [[nodiscard]] std::optional<Reply> read_response(
+      std::chrono::milliseconds timeout = std::chrono::seconds(5));
+  /// True when the server closes (EOF or reset) within `within`; bytes meanwhile are discarded.
+  [[nodiscard]] bool closed_within(std::chrono::milliseconds within);
+
+ private:
+  int fd_ = -1;
+  std::string buf_;
+};
 
 /// One connection: send `bytes`, optionally half-close, read one response.
 [[nodiscard]] Reply raw_exchange(int port, std::string_view bytes, bool half_close = false,
