@@ -15,7 +15,7 @@ class Clock {
   [[nodiscard]] virtual TimePoint now() const = 0;
 };
 
-/// The real clock. (Tests use ManualClock, tests/support/manual_clock.hpp.)
+/// The real clock.
 class SystemClock final : public Clock {
  public:
   [[nodiscard]] TimePoint now() const override { return std::chrono::system_clock::now(); }
