@@ -15,6 +15,7 @@
 #include <sstream>
 
 #include "agents/lead_qualifier/lead_qualifier.hpp"
+#include "agents/mention_reply/mention_reply.hpp"
 #include "agents/support_triage/support_triage.hpp"
 #include "bot/core/json.hpp"
 #include "bot/core/printable.hpp"
@@ -217,6 +218,7 @@ int serve(const std::string& config_path, const std::string& port_file) {
 
   agents::lead::LeadQualifier lead(pol.lead);
   agents::support::SupportTriage support(pol.support);
+  agents::mention::MentionReply mention;
   runtime::PipelineExecutor pipeline(*store);
   auto mail_exec = email_executor(config, clock);
 
@@ -260,6 +262,7 @@ int serve(const std::string& config_path, const std::string& port_file) {
                             pol.routing, {},    {},     metrics};
   deps.agents["lead_qualifier"] = &lead;
   deps.agents["support_triage"] = &support;
+  deps.agents["mention_reply"] = &mention;
   std::vector<ActionExecutor*> executors{&pipeline, mail_exec.get()};
   if (slack_exec) executors.push_back(slack_exec.get());
   for (auto* e : executors)

@@ -15,9 +15,10 @@ check() {
     status=1
   fi
 }
-check bot/core 'bot/net|bot/store|bot/runtime|bot/dashboard|connectors/|agents/|policies/'
-check bot/net 'bot/store|bot/runtime|bot/dashboard|connectors/|agents/|policies/'
-check bot/store 'bot/net|bot/runtime|bot/dashboard|connectors/|agents/|policies/'
+check bot/core 'bot/toml|bot/net|bot/store|bot/runtime|bot/dashboard|connectors/|agents/|policies/'
+check bot/toml 'bot/net|bot/store|bot/runtime|bot/dashboard|connectors/|agents/|policies/'
+check bot/net 'bot/toml|bot/store|bot/runtime|bot/dashboard|connectors/|agents/|policies/'
+check bot/store 'bot/toml|bot/net|bot/runtime|bot/dashboard|connectors/|agents/|policies/'
 check bot/runtime 'connectors/|agents/'
 check policies/engine 'bot/net|bot/store|bot/runtime|connectors/|agents/'
 for d in connectors/*/; do

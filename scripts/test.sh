@@ -9,6 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 STEWARD_NPM=1 scripts/install-deps.sh
 scripts/check-includes.sh
+scripts/check-format.sh
 BUILD_DIR=build BUILD_TYPE=RelWithDebInfo scripts/build.sh
 echo "+ ctest (build)"
 ctest --test-dir build --output-on-failure -j2 --timeout 900

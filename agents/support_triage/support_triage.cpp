@@ -226,6 +226,8 @@ Expected<Plan> SupportTriage::handle(const Event& event, AgentContext& ctx) cons
   const std::string who = from_name.empty() ? sender : from_name + " (" + sender + ")";
   const std::string shown_subject = subject.empty() ? "(no subject)" : subject;
 
+  boost::json::array risk_ids;
+  for (const auto& id : c.risk_ids()) risk_ids.emplace_back(id);
   Plan plan;
   plan.agent = std::string(name());
   plan.notes = c.explain();
@@ -233,17 +235,28 @@ Expected<Plan> SupportTriage::handle(const Event& event, AgentContext& ctx) cons
                                              {"topic", c.topic.id},
                                              {"urgency", c.urgency.id},
                                              {"sentiment", c.sentiment.id},
-                                             {"risk",
-                                              [&] {
-                                                boost::json::array a;
-                                                for (const auto& id : c.risk_ids())
-                                                  a.emplace_back(id);
-                                                return a;
-                                              }()},
+                                             {"risk", risk_ids},
                                              {"risky", c.risky()},
                                              {"vip", c.vip},
                                              {"customer", from},
                                              {"auto_reply", auto_reply}};
+
+  // 4) Last, the ticket's record: the classification `/steward tickets` shows. Proposed like
+  // any action, so decision rights decide it and the audit log shows it.
+  auto with_record = [&]() -> Expected<Plan> {
+    Action a;
+    a.kind = "ticket.classify";
+    a.fields = {{"conversation_id", conversation_id},
+                {"topic", c.topic.id},
+                {"urgency", c.urgency.id},
+                {"sentiment", c.sentiment.id},
+                {"risk", risk_ids}};
+    a.summary = "Record ticket " + conversation_id + ": " + c.topic.id + ", urgency " +
+                c.urgency.id + ", sentiment " + c.sentiment.id +
+                (c.risky() ? ", risk " + join(c.risk_ids(), ",") : std::string());
+    plan.actions.push_back(std::move(a));
+    return std::move(plan);
+  };
 
   // 1) The ticket summary in the support channel. Everything the customer wrote is escaped.
   {
@@ -350,11 +363,11 @@ Expected<Plan> SupportTriage::handle(const Event& event, AgentContext& ctx) cons
   if (auto_reply) {
     plan.notes.emplace_back(
         "reply: none drafted, the email is an automatic one (auto-reply, bounce or list)");
-    return plan;
+    return with_record();
   }
   if (from.empty()) {
     plan.notes.emplace_back("reply: none drafted, the sender is not an address");
-    return plan;
+    return with_record();
   }
   {
     auto tmpl = config_.templates.find(topic->id);
@@ -429,7 +442,7 @@ Expected<Plan> SupportTriage::handle(const Event& event, AgentContext& ctx) cons
                                     rules.approver_role + "' role's approval"));
     plan.actions.push_back(std::move(a));
   }
-  return plan;
+  return with_record();
 }
 
 }  // namespace steward::agents::support

@@ -48,7 +48,9 @@ Expected<SupportTriageConfig> load_config(const std::filesystem::path& rules_dir
 ///    "slack.post" to the escalation channel mentioning everyone with the [escalation] role
 ///    (the role's name when nobody holds it); unless auto_reply, "email.send" to the customer
 ///    {to, subject, text, in_reply_to, references, conversation_id} rendered from the topic's
-///    template. All dynamic text in Slack posts is escaped for mrkdwn.
+///    template; last, "ticket.classify" {conversation_id, topic, urgency, sentiment, risk:
+///    [ids]}, the conversation's record shown by `/steward tickets`. All dynamic text in Slack
+///    posts is escaped for mrkdwn.
 /// Errors: kInvalidInput for another event kind, or a payload without a usable `from` address
 /// or without `conversation_id`; kInternal if a template fails to render.
 /// @par Thread safety: stateless after construction; handle() may run concurrently.

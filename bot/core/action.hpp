@@ -16,6 +16,7 @@ namespace steward {
 ///  - slack.ephemeral: channel, user, text (chat.postEphemeral: seen by `user` only)
 ///  - email.send:   to, subject, text, (html), in_reply_to, reply_to
 ///  - pipeline.upsert: email, name, company, stage, score, breakdown (array)
+///  - ticket.classify: conversation_id, topic, urgency, sentiment, risk (array of ids)
 struct Action {
   std::string kind;
   boost::json::object fields;

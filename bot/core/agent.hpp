@@ -16,7 +16,8 @@ namespace steward {
 
 /// The narrow window through which an agent reads the world. Implemented by the runtime over
 /// the store; tests implement it with plain values.
-/// @par Blocking: may block (store reads); agents run on the worker pool.
+/// @par Blocking: may block (store reads); agents run on the orchestrator thread, never on an
+/// I/O thread.
 class AgentContext {
  public:
   virtual ~AgentContext() = default;
@@ -30,8 +31,9 @@ class AgentContext {
       std::string_view role) const = 0;
 };
 
-/// A specialist. @par Thread safety: handle() may be called concurrently from several workers;
-/// implementations keep no mutable state.
+/// A specialist. @par Thread safety: the runtime calls handle() from its orchestrator thread,
+/// one event at a time; implementations keep no mutable state all the same, so that a future
+/// pool of orchestrators needs no change in them.
 class Agent {
  public:
   virtual ~Agent() = default;

@@ -10,7 +10,8 @@
 
 namespace steward {
 
-/// What went wrong, coarse enough to map onto an HTTP status in one place (bot/net/router.cpp).
+/// What went wrong, coarse enough to map onto an HTTP status in one place (error_response in
+/// bot/net/http_types.cpp).
 enum class Errc {
   kInvalidInput,      ///< malformed input → 400
   kUnauthenticated,   ///< bad signature / stale timestamp → 401

@@ -23,7 +23,7 @@ struct HttpRequest {
   std::map<std::string, std::string> headers;  ///< lower-case name → value (last one wins)
   std::map<std::string, std::string> params;   ///< route parameters, e.g. {"name": "website"}
   std::string body;
-  std::string remote;                          ///< peer address "ip:port"
+  std::string remote;  ///< peer address "ip:port"
   TimePoint received_at{};
 
   /// Header value or empty when absent; `name` must be lower-case.

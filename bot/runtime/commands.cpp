@@ -46,14 +46,6 @@ std::string human_age(std::int64_t ms) {
   return h % 24 ? fmt::format("{}d {}h", h / 24, h % 24) : fmt::format("{}d", h / 24);
 }
 
-std::string command_help() {
-  return "*Steward* commands:\n"
-         "• `/steward status` — inbox, outbox and approvals at a glance\n"
-         "• `/steward approvals` — requests waiting for a decision, with their age\n"
-         "• `/steward tickets` — support conversations and where each one stands\n"
-         "• `/steward help` — this message";
-}
-
 Expected<std::string> command_reply(store::Store& store, const Clock& clock, std::string_view text,
                                     const CommandViewer& viewer) {
   const bool operator_view = viewer.user_id.empty();

@@ -6,14 +6,13 @@
 #include <vector>
 
 #include "bot/core/clock.hpp"
+#include "bot/core/command_help.hpp"  // shown for `help` and unknown sub-commands
 #include "bot/core/expected.hpp"
 #include "bot/runtime/directory.hpp"
 #include "bot/store/store.hpp"
 
 namespace steward::runtime {
 
-/// The help text shown for `/steward help` and unknown sub-commands.
-std::string command_help();
 /// Who asks. Approvals and tickets hold customers' names, addresses and drafted mails, so a
 /// workspace member sees only what concerns them.
 struct CommandViewer {

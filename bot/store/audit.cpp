@@ -6,6 +6,8 @@
 #include <boost/json/serialize.hpp>
 #include <set>
 
+#include "bot/store/sql_util.hpp"
+
 namespace steward::store {
 
 std::string audit_canonical(const AuditRow& row) {
@@ -31,16 +33,8 @@ std::string audit_hash(std::string_view prev_hash, const AuditRow& row) {
 namespace {
 AuditRow read_row(SQLite::Statement& q) {
   AuditRow r;
-  r.seq = q.getColumn(0).getInt64();
-  r.at = q.getColumn(1).getInt64();
-  r.kind = q.getColumn(2).getString();
-  r.event_id = q.getColumn(3).getString();
-  r.action_id = q.getColumn(4).getString();
-  r.approval_id = q.getColumn(5).getString();
-  r.actor = q.getColumn(6).getString();
-  r.data = q.getColumn(7).getString();
-  r.prev_hash = q.getColumn(8).getString();
-  r.hash = q.getColumn(9).getString();
+  detail::read_columns(q, 0, r.seq, r.at, r.kind, r.event_id, r.action_id, r.approval_id, r.actor,
+                       r.data, r.prev_hash, r.hash);
   return r;
 }
 constexpr const char* kColumns =

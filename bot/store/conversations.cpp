@@ -7,8 +7,10 @@
 
 namespace steward::store {
 
+using detail::bind_all;
 using detail::col_text;
 using detail::guarded;
+using detail::read_columns;
 
 namespace {
 
@@ -27,24 +29,10 @@ constexpr const char* kSelect =
 
 ConversationRow read_row(SQLite::Statement& q) {
   ConversationRow r;
-  r.id = col_text(q, 0);
-  r.customer = col_text(q, 1);
-  r.customer_name = col_text(q, 2);
-  r.subject = col_text(q, 3);
-  r.topic = col_text(q, 4);
-  r.urgency = col_text(q, 5);
-  r.sentiment = col_text(q, 6);
-  r.risk = col_text(q, 7);
-  r.messages = q.getColumn(8).getInt();
-  r.last_in_at = q.getColumn(9).getInt64();
-  r.created_at = q.getColumn(10).getInt64();
-  r.updated_at = q.getColumn(11).getInt64();
-  r.linked_to = col_text(q, 12);
-  r.link_reason = col_text(q, 13);
-  r.merged_into = col_text(q, 14);
-  auto awaiting = q.getColumn(15).getInt64();
-  auto sending = q.getColumn(16).getInt64();
-  r.last_sent_at = q.getColumn(17).getInt64();
+  std::int64_t awaiting = 0, sending = 0;
+  read_columns(q, 0, r.id, r.customer, r.customer_name, r.subject, r.topic, r.urgency, r.sentiment,
+               r.risk, r.messages, r.last_in_at, r.created_at, r.updated_at, r.linked_to,
+               r.link_reason, r.merged_into, awaiting, sending, r.last_sent_at);
   if (awaiting > 0)
     r.status = "awaiting approval";
   else if (sending > 0)
@@ -76,18 +64,9 @@ Expected<void> insert_conversation(Tx& tx, ConversationRow& row) {
         "INSERT INTO conversations(id, customer, customer_name, subject, topic, "
         "urgency, sentiment, risk, messages, last_in_at, created_at, updated_at, linked_to, "
         "link_reason) VALUES (?,?,?,?,?,?,?,?,0,0,?,?,?,?)");
-    q.bind(1, row.id);
-    q.bind(2, row.customer);
-    q.bind(3, row.customer_name);
-    q.bind(4, row.subject);
-    q.bind(5, row.topic);
-    q.bind(6, row.urgency);
-    q.bind(7, row.sentiment);
-    q.bind(8, row.risk);
-    q.bind(9, row.created_at);
-    q.bind(10, row.updated_at);
-    q.bind(11, row.linked_to);
-    q.bind(12, row.link_reason);
+    bind_all(q, row.id, row.customer, row.customer_name, row.subject, row.topic, row.urgency,
+             row.sentiment, row.risk, row.created_at, row.updated_at, row.linked_to,
+             row.link_reason);
     q.exec();
     return {};
   });
@@ -102,10 +81,7 @@ Expected<void> add_participant(Tx& tx, std::string_view conversation_id, std::st
         "INSERT OR IGNORE INTO conversation_participants(conversation_id, mailbox, role, "
         "added_at) SELECT ?1, ?2, ?3, ?4 WHERE NOT EXISTS (SELECT 1 FROM reply_revocations "
         "WHERE conversation_id = ?1 AND mailbox IN (?2, '*'))");
-    q.bind(1, std::string(conversation_id));
-    q.bind(2, mailbox);
-    q.bind(3, std::string(role));
-    q.bind(4, tx.now_ms());
+    bind_all(q, std::string(conversation_id), mailbox, std::string(role), tx.now_ms());
     q.exec();
     return {};
   });
@@ -118,8 +94,7 @@ Expected<bool> is_revoked(SQLite::Database& db, std::string_view conversation_id
     SQLite::Statement q(db,
                         "SELECT 1 FROM reply_revocations WHERE conversation_id = ? AND mailbox "
                         "IN (?, '*') LIMIT 1");
-    q.bind(1, std::string(conversation_id));
-    q.bind(2, mailbox);
+    bind_all(q, std::string(conversation_id), mailbox);
     return q.executeStep();
   });
 }
@@ -135,8 +110,7 @@ Expected<bool> is_participant(SQLite::Database& db, std::string_view conversatio
     SQLite::Statement q(db,
                         "SELECT 1 FROM conversation_participants WHERE conversation_id = ? AND "
                         "mailbox = ? LIMIT 1");
-    q.bind(1, std::string(conversation_id));
-    q.bind(2, mailbox);
+    bind_all(q, std::string(conversation_id), mailbox);
     if (q.executeStep()) return true;
     // Conversations opened before participants were recorded: their customer still counts.
     SQLite::Statement c(db, "SELECT customer FROM conversations WHERE id = ?");
@@ -160,16 +134,12 @@ Expected<std::string> revoke_reply_access(Tx& tx, std::string_view conversation_
     SQLite::Statement& q = tx.prepare(
         "INSERT OR REPLACE INTO reply_revocations(conversation_id, mailbox, revoked_by, "
         "revoked_at) VALUES (?,?,?,?)");
-    q.bind(1, std::string(conversation_id));
-    q.bind(2, mailbox);
-    q.bind(3, std::string(revoked_by));
-    q.bind(4, tx.now_ms());
+    bind_all(q, std::string(conversation_id), mailbox, std::string(revoked_by), tx.now_ms());
     q.exec();
     SQLite::Statement& d = tx.prepare(
         "DELETE FROM conversation_participants WHERE conversation_id = ?1 AND (?2 = '*' OR "
         "mailbox = ?2)");
-    d.bind(1, std::string(conversation_id));
-    d.bind(2, mailbox);
+    bind_all(d, std::string(conversation_id), mailbox);
     d.exec();
     return mailbox;
   });
@@ -192,8 +162,7 @@ Expected<void> merge_conversations(Tx& tx, std::string_view from, std::string_vi
     }
     auto exec = [&](const char* sql) {
       SQLite::Statement& q = tx.prepare(sql);
-      q.bind(1, t);
-      q.bind(2, f);
+      bind_all(q, t, f);
       q.exec();
     };
     exec("UPDATE email_messages SET conversation_id = ?1 WHERE conversation_id = ?2");
@@ -213,15 +182,11 @@ Expected<void> merge_conversations(Tx& tx, std::string_view from, std::string_vi
         "UPDATE conversations SET messages = messages + (SELECT messages FROM conversations "
         "WHERE id = ?2), last_in_at = MAX(last_in_at, (SELECT last_in_at FROM conversations "
         "WHERE id = ?2)), updated_at = ?3 WHERE id = ?1");
-    m.bind(1, t);
-    m.bind(2, f);
-    m.bind(3, tx.now_ms());
+    bind_all(m, t, f, tx.now_ms());
     m.exec();
     SQLite::Statement& done = tx.prepare(
         "UPDATE conversations SET merged_into = ?1, messages = 0, updated_at = ?3 WHERE id = ?2");
-    done.bind(1, t);
-    done.bind(2, f);
-    done.bind(3, tx.now_ms());
+    bind_all(done, t, f, tx.now_ms());
     done.exec();
     if (auto p = add_participant(tx, t, customer, "customer"); !p) return p;
     return {};
@@ -258,25 +223,15 @@ Expected<bool> record_email_message(Tx& tx, const EmailMessageRow& row) {
         "INSERT OR IGNORE INTO email_messages(message_id, conversation_id, "
         "direction, event_id, action_id, sender, subject, auto_reply, at) "
         "VALUES (?,?,?,?,?,?,?,?,?)");
-    q.bind(1, row.message_id);
-    q.bind(2, row.conversation_id);
-    q.bind(3, row.direction);
-    q.bind(4, row.event_id);
-    q.bind(5, row.action_id);
-    q.bind(6, row.sender);
-    q.bind(7, row.subject);
-    q.bind(8, row.auto_reply ? 1 : 0);
-    q.bind(9, now);
+    bind_all(q, row.message_id, row.conversation_id, row.direction, row.event_id, row.action_id,
+             row.sender, row.subject, row.auto_reply ? 1 : 0, now);
     if (q.exec() == 0) return false;
     const bool customer_turn = row.direction == "in" && !row.auto_reply;
     SQLite::Statement& u = tx.prepare(
         "UPDATE conversations SET messages = messages + ?, updated_at = ?, "
         "last_in_at = CASE WHEN ? THEN ? ELSE last_in_at END WHERE id = ?");
-    u.bind(1, row.direction == "in" ? 1 : 0);
-    u.bind(2, now);
-    u.bind(3, customer_turn ? 1 : 0);
-    u.bind(4, now);
-    u.bind(5, row.conversation_id);
+    bind_all(u, row.direction == "in" ? 1 : 0, now, customer_turn ? 1 : 0, now,
+             row.conversation_id);
     if (u.exec() == 0)
       return fail(Errc::kNotFound, "conversation '" + row.conversation_id + "' does not exist");
     return true;
@@ -306,12 +261,8 @@ Expected<void> classify_conversation(Tx& tx, std::string_view id, std::string_vi
     SQLite::Statement& q = tx.prepare(
         "UPDATE conversations SET topic = ?, urgency = ?, sentiment = ?, "
         "risk = ?, updated_at = ? WHERE id = ?");
-    q.bind(1, std::string(topic));
-    q.bind(2, std::string(urgency));
-    q.bind(3, std::string(sentiment));
-    q.bind(4, std::string(risk));
-    q.bind(5, tx.now_ms());
-    q.bind(6, std::string(id));
+    bind_all(q, std::string(topic), std::string(urgency), std::string(sentiment), std::string(risk),
+             tx.now_ms(), std::string(id));
     if (q.exec() == 0)
       return fail(Errc::kNotFound, "conversation '" + std::string(id) + "' does not exist");
     return {};

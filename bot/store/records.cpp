@@ -12,17 +12,13 @@
 
 namespace steward::store {
 
+using detail::bind_all;
 using detail::col_text;
 using detail::guarded;
+using detail::parse_obj;
+using detail::read_columns;
 
 namespace {
-
-boost::json::object parse_obj(const std::string& text) {
-  boost::system::error_code ec;
-  auto v = boost::json::parse(text, ec);
-  if (ec || !v.is_object()) return {};
-  return std::move(v.get_object());
-}
 
 std::string lower(std::string_view s) {
   std::string out(s);
@@ -44,13 +40,8 @@ Expected<IngestResult> insert_event(Tx& tx, Event& event) {
         "INSERT INTO inbox(id, source, kind, dedupe_key, actor, payload, received_at) "
         "VALUES (?,?,?,?,?,?,?) ON CONFLICT(dedupe_key) DO UPDATE SET deliveries = deliveries + 1 "
         "RETURNING id, deliveries");
-    ins.bind(1, event.id);
-    ins.bind(2, event.source);
-    ins.bind(3, event.kind);
-    ins.bind(4, event.dedupe_key);
-    ins.bind(5, event.actor);
-    ins.bind(6, boost::json::serialize(event.payload));
-    ins.bind(7, to_unix_ms(event.received_at));
+    bind_all(ins, event.id, event.source, event.kind, event.dedupe_key, event.actor,
+             boost::json::serialize(event.payload), to_unix_ms(event.received_at));
     if (!ins.executeStep()) return fail(Errc::kInternal, "inbox insert returned no row");
     std::string stored_id = ins.getColumn(0).getString();
     const bool duplicate = ins.getColumn(1).getInt64() > 1;
@@ -84,19 +75,15 @@ Expected<std::vector<std::pair<std::int64_t, Event>>> pending_events(SQLite::Dat
     SQLite::Statement q(db,
                         "SELECT seq, id, source, kind, dedupe_key, actor, payload, received_at "
                         "FROM inbox WHERE status = 'pending' AND seq > ? ORDER BY seq LIMIT ?");
-    q.bind(1, after_seq);
-    q.bind(2, limit);
+    bind_all(q, after_seq, limit);
     std::vector<std::pair<std::int64_t, Event>> out;
     while (q.executeStep()) {
       Event e;
-      e.id = q.getColumn(1).getString();
-      e.source = q.getColumn(2).getString();
-      e.kind = q.getColumn(3).getString();
-      e.dedupe_key = q.getColumn(4).getString();
-      e.actor = q.getColumn(5).getString();
-      e.payload = parse_obj(q.getColumn(6).getString());
-      e.received_at = from_unix_ms(q.getColumn(7).getInt64());
-      out.emplace_back(q.getColumn(0).getInt64(), std::move(e));
+      std::int64_t seq = 0, received_at = 0;
+      read_columns(q, 0, seq, e.id, e.source, e.kind, e.dedupe_key, e.actor, e.payload,
+                   received_at);
+      e.received_at = from_unix_ms(received_at);
+      out.emplace_back(seq, std::move(e));
     }
     return out;
   });
@@ -107,8 +94,7 @@ Expected<void> finish_event(Tx& tx, std::string_view event_id, std::string_view 
   return guarded("inbox update", [&]() -> Expected<void> {
     SQLite::Statement& q =
         tx.prepare("UPDATE inbox SET status = ?, processed_at = ?, error = ? WHERE id = ?");
-    q.bind(1, std::string(status));
-    q.bind(2, tx.now_ms());
+    bind_all(q, std::string(status), tx.now_ms());
     if (error.empty())
       q.bind(3);
     else
@@ -127,15 +113,8 @@ Expected<void> insert_run(Tx& tx, RunRow& run) {
     SQLite::Statement& q = tx.prepare(
         "INSERT INTO runs(id, event_id, agent, route, notes, facts, status, "
         "error, created_at) VALUES (?,?,?,?,?,?,?,?,?)");
-    q.bind(1, run.id);
-    q.bind(2, run.event_id);
-    q.bind(3, run.agent);
-    q.bind(4, run.route);
-    q.bind(5, boost::json::serialize(run.notes));
-    q.bind(6, boost::json::serialize(run.facts));
-    q.bind(7, run.status);
-    q.bind(8, run.error);
-    q.bind(9, tx.now_ms());
+    bind_all(q, run.id, run.event_id, run.agent, run.route, boost::json::serialize(run.notes),
+             boost::json::serialize(run.facts), run.status, run.error, tx.now_ms());
     q.exec();
     return {};
   });
@@ -150,24 +129,9 @@ constexpr const char* kActionColumns =
 
 ActionRow read_action(SQLite::Statement& q) {
   ActionRow a;
-  a.id = col_text(q, 0);
-  a.event_id = col_text(q, 1);
-  a.run_id = col_text(q, 2);
-  a.kind = col_text(q, 3);
-  a.fields = parse_obj(col_text(q, 4));
-  a.summary = col_text(q, 5);
-  a.idempotency_key = col_text(q, 6);
-  a.origin = col_text(q, 7);
-  a.verdict = col_text(q, 8);
-  a.rule = col_text(q, 9);
-  a.status = col_text(q, 10);
-  a.attempts = q.getColumn(11).getInt();
-  a.max_attempts = q.getColumn(12).getInt();
-  a.next_attempt_at = q.getColumn(13).getInt64();
-  a.last_error = col_text(q, 14);
-  a.result = parse_obj(col_text(q, 15));
-  a.created_at = q.getColumn(16).getInt64();
-  a.updated_at = q.getColumn(17).getInt64();
+  read_columns(q, 0, a.id, a.event_id, a.run_id, a.kind, a.fields, a.summary, a.idempotency_key,
+               a.origin, a.verdict, a.rule, a.status, a.attempts, a.max_attempts, a.next_attempt_at,
+               a.last_error, a.result, a.created_at, a.updated_at);
   return a;
 }
 }  // namespace
@@ -182,21 +146,9 @@ Expected<void> insert_action(Tx& tx, ActionRow& a) {
         "idempotency_key, origin, verdict, rule, status, attempts, max_attempts, "
         "next_attempt_at, created_at, updated_at, conversation_id) "
         "VALUES (?,?,?,?,?,?,?,?,?,?,?,0,?,?,?,?,?)");
-    q.bind(1, a.id);
-    q.bind(2, a.event_id);
-    q.bind(3, a.run_id);
-    q.bind(4, a.kind);
-    q.bind(5, boost::json::serialize(a.fields));
-    q.bind(6, a.summary);
-    q.bind(7, a.idempotency_key);
-    q.bind(8, a.origin);
-    q.bind(9, a.verdict);
-    q.bind(10, a.rule);
-    q.bind(11, a.status);
-    q.bind(12, a.max_attempts);
-    q.bind(13, a.next_attempt_at);
-    q.bind(14, a.created_at);
-    q.bind(15, a.updated_at);
+    bind_all(q, a.id, a.event_id, a.run_id, a.kind, boost::json::serialize(a.fields), a.summary,
+             a.idempotency_key, a.origin, a.verdict, a.rule, a.status, a.max_attempts,
+             a.next_attempt_at, a.created_at, a.updated_at);
     // Indexed copy of the field so a conversation's replies are found without a scan.
     q.bind(16, json::string_or(a.fields, "conversation_id"));
     if (q.exec() == 0)
@@ -220,8 +172,7 @@ Expected<std::vector<ActionRow>> due_actions(SQLite::Database& db, std::int64_t 
     SQLite::Statement q(db, std::string("SELECT ") + kActionColumns +
                                 " FROM actions WHERE status = 'pending' AND next_attempt_at <= ? "
                                 "ORDER BY next_attempt_at, created_at LIMIT ?");
-    q.bind(1, now_ms);
-    q.bind(2, limit);
+    bind_all(q, now_ms, limit);
     std::vector<ActionRow> out;
     while (q.executeStep()) out.push_back(read_action(q));
     return out;
@@ -241,8 +192,7 @@ Expected<bool> claim_action(Tx& tx, std::string_view id) {
     SQLite::Statement& q = tx.prepare(
         "UPDATE actions SET status = 'running', attempts = attempts + 1, "
         "updated_at = ? WHERE id = ? AND status = 'pending'");
-    q.bind(1, tx.now_ms());
-    q.bind(2, std::string(id));
+    bind_all(q, tx.now_ms(), std::string(id));
     return q.exec() == 1;
   });
 }
@@ -264,12 +214,8 @@ Expected<void> finish_action(Tx& tx, std::string_view id, std::string_view statu
     SQLite::Statement& q = tx.prepare(
         "UPDATE actions SET status = ?, result = ?, last_error = ?, "
         "next_attempt_at = ?, updated_at = ? WHERE id = ?");
-    q.bind(1, std::string(status));
-    q.bind(2, boost::json::serialize(result));
-    q.bind(3, std::string(error));
-    q.bind(4, next_attempt_at);
-    q.bind(5, tx.now_ms());
-    q.bind(6, std::string(id));
+    bind_all(q, std::string(status), boost::json::serialize(result), std::string(error),
+             next_attempt_at, tx.now_ms(), std::string(id));
     q.exec();
     return {};
   });
@@ -280,10 +226,7 @@ Expected<bool> transition_action(Tx& tx, std::string_view id, std::string_view f
   return guarded("action update", [&]() -> Expected<bool> {
     SQLite::Statement& q =
         tx.prepare("UPDATE actions SET status = ?, updated_at = ? WHERE id = ? AND status = ?");
-    q.bind(1, std::string(to));
-    q.bind(2, tx.now_ms());
-    q.bind(3, std::string(id));
-    q.bind(4, std::string(from));
+    bind_all(q, std::string(to), tx.now_ms(), std::string(id), std::string(from));
     return q.exec() == 1;
   });
 }
@@ -307,26 +250,15 @@ constexpr const char* kApprovalColumns =
 
 ApprovalRow read_approval(SQLite::Statement& q) {
   ApprovalRow a;
-  a.id = col_text(q, 0);
-  a.action_id = col_text(q, 1);
-  a.event_id = col_text(q, 2);
-  a.rule = col_text(q, 3);
+  std::string approvers;
+  read_columns(q, 0, a.id, a.action_id, a.event_id, a.rule, approvers, a.requester, a.title,
+               a.status, a.created_at, a.expires_at, a.on_expiry, a.decided_by, a.decided_at,
+               a.post_action_id, a.message_channel, a.message_ts);
   boost::system::error_code ec;
-  auto approvers = boost::json::parse(col_text(q, 4), ec);
-  if (!ec && approvers.is_array())
-    for (const auto& v : approvers.get_array())
+  auto list = boost::json::parse(approvers, ec);
+  if (!ec && list.is_array())
+    for (const auto& v : list.get_array())
       if (v.is_string()) a.approvers.emplace_back(v.get_string());
-  a.requester = col_text(q, 5);
-  a.title = col_text(q, 6);
-  a.status = col_text(q, 7);
-  a.created_at = q.getColumn(8).getInt64();
-  a.expires_at = q.getColumn(9).getInt64();
-  a.on_expiry = col_text(q, 10);
-  a.decided_by = col_text(q, 11);
-  a.decided_at = q.getColumn(12).isNull() ? 0 : q.getColumn(12).getInt64();
-  a.post_action_id = col_text(q, 13);
-  a.message_channel = col_text(q, 14);
-  a.message_ts = col_text(q, 15);
   return a;
 }
 }  // namespace
@@ -341,18 +273,9 @@ Expected<void> insert_approval(Tx& tx, ApprovalRow& a) {
         "INSERT INTO approvals(id, action_id, event_id, rule, approvers, "
         "requester, title, status, created_at, expires_at, on_expiry, "
         "post_action_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)");
-    q.bind(1, a.id);
-    q.bind(2, a.action_id);
-    q.bind(3, a.event_id);
-    q.bind(4, a.rule);
-    q.bind(5, boost::json::serialize(approvers));
-    q.bind(6, a.requester);
-    q.bind(7, a.title);
-    q.bind(8, a.status);
-    q.bind(9, a.created_at);
-    q.bind(10, a.expires_at);
-    q.bind(11, a.on_expiry);
-    q.bind(12, a.post_action_id);
+    bind_all(q, a.id, a.action_id, a.event_id, a.rule, boost::json::serialize(approvers),
+             a.requester, a.title, a.status, a.created_at, a.expires_at, a.on_expiry,
+             a.post_action_id);
     q.exec();
     return {};
   });
@@ -374,10 +297,7 @@ Expected<bool> decide_approval(Tx& tx, std::string_view id, std::string_view sta
     SQLite::Statement& q = tx.prepare(
         "UPDATE approvals SET status = ?, decided_by = ?, decided_at = ? "
         "WHERE id = ? AND status = 'pending'");
-    q.bind(1, std::string(status));
-    q.bind(2, std::string(decided_by));
-    q.bind(3, tx.now_ms());
-    q.bind(4, std::string(id));
+    bind_all(q, std::string(status), std::string(decided_by), tx.now_ms(), std::string(id));
     return q.exec() == 1;
   });
 }
@@ -399,9 +319,7 @@ Expected<void> set_approval_message(Tx& tx, std::string_view post_action_id,
     SQLite::Statement& q = tx.prepare(
         "UPDATE approvals SET message_channel = ?, message_ts = ? "
         "WHERE post_action_id = ?");
-    q.bind(1, std::string(channel));
-    q.bind(2, std::string(ts));
-    q.bind(3, std::string(post_action_id));
+    bind_all(q, std::string(channel), std::string(ts), std::string(post_action_id));
     q.exec();
     return {};
   });
@@ -446,8 +364,7 @@ Expected<void> upsert_lead(Tx& tx, const boost::json::object& f, std::string_vie
     if (!event_id.empty()) {
       SQLite::Statement& seen =
           tx.prepare("SELECT 1 FROM lead_history WHERE email = ? AND event_id = ? LIMIT 1");
-      seen.bind(1, email);
-      seen.bind(2, std::string(event_id));
+      bind_all(seen, email, std::string(event_id));
       if (seen.executeStep()) return {};
     }
     SQLite::Statement& q = tx.prepare(
@@ -460,14 +377,9 @@ Expected<void> upsert_lead(Tx& tx, const boost::json::object& f, std::string_vie
         "phone = CASE WHEN excluded.phone <> '' THEN excluded.phone ELSE phone END, "
         "stage = excluded.stage, score = excluded.score, "
         "updated_at = excluded.updated_at");
-    q.bind(1, email);
-    q.bind(2, json::string_or(f, "name"));
-    q.bind(3, json::string_or(f, "company"));
-    q.bind(4, json::string_or(f, "phone"));
-    q.bind(5, stage);
-    q.bind(6, score);
-    q.bind(7, json::string_or(f, "source_form"));
-    q.bind(8, tx.now_ms());
+    bind_all(q, email, json::string_or(f, "name"), json::string_or(f, "company"),
+             json::string_or(f, "phone"), stage, score, json::string_or(f, "source_form"),
+             tx.now_ms());
     q.exec();
     boost::json::array breakdown;
     if (auto it = f.find("breakdown"); it != f.end() && it->value().is_array())
@@ -475,12 +387,8 @@ Expected<void> upsert_lead(Tx& tx, const boost::json::object& f, std::string_vie
     SQLite::Statement& h = tx.prepare(
         "INSERT INTO lead_history(email, stage, score, breakdown, event_id, at) "
         "VALUES (?,?,?,?,?,?)");
-    h.bind(1, email);
-    h.bind(2, stage);
-    h.bind(3, score);
-    h.bind(4, boost::json::serialize(breakdown));
-    h.bind(5, std::string(event_id));
-    h.bind(6, tx.now_ms());
+    bind_all(h, email, stage, score, boost::json::serialize(breakdown), std::string(event_id),
+             tx.now_ms());
     h.exec();
     return {};
   });
@@ -495,17 +403,20 @@ Expected<std::optional<boost::json::object>> find_lead(SQLite::Database& db,
                         "WHERE h.email = leads.email) FROM leads WHERE email = ?");
     q.bind(1, lower(email));
     if (!q.executeStep()) return std::optional<boost::json::object>{};
-    boost::json::object o;
-    o["email"] = col_text(q, 0);
-    o["name"] = col_text(q, 1);
-    o["company"] = col_text(q, 2);
-    o["phone"] = col_text(q, 3);
-    o["stage"] = col_text(q, 4);
-    o["score"] = q.getColumn(5).getInt64();
-    o["source_form"] = col_text(q, 6);
-    o["created_at"] = q.getColumn(7).getInt64();
-    o["updated_at"] = q.getColumn(8).getInt64();
-    o["history_count"] = q.getColumn(9).getInt64();
+    std::string email_, name, company, phone, stage, source_form;
+    std::int64_t score = 0, created_at = 0, updated_at = 0, history = 0;
+    read_columns(q, 0, email_, name, company, phone, stage, score, source_form, created_at,
+                 updated_at, history);
+    boost::json::object o{{"email", email_},
+                          {"name", name},
+                          {"company", company},
+                          {"phone", phone},
+                          {"stage", stage},
+                          {"score", score},
+                          {"source_form", source_form},
+                          {"created_at", created_at},
+                          {"updated_at", updated_at},
+                          {"history_count", history}};
     return std::optional<boost::json::object>(std::move(o));
   });
 }
@@ -538,15 +449,8 @@ Expected<Counts> counts(SQLite::Database& db, bool totals) {
                         "(SELECT IFNULL(MAX(seq), 0) FROM audit)");
     q.bind(1, totals ? 1 : 0);
     if (q.executeStep()) {
-      c.inbox_pending = q.getColumn(0).getInt64();
-      c.inbox_total = q.getColumn(1).getInt64();
-      c.outbox_pending = q.getColumn(2).getInt64();
-      c.outbox_running = q.getColumn(3).getInt64();
-      c.outbox_done = q.getColumn(4).getInt64();
-      c.outbox_dead = q.getColumn(5).getInt64();
-      c.approvals_pending = q.getColumn(6).getInt64();
-      c.leads = q.getColumn(7).getInt64();
-      c.audit_entries = q.getColumn(8).getInt64();
+      read_columns(q, 0, c.inbox_pending, c.inbox_total, c.outbox_pending, c.outbox_running,
+                   c.outbox_done, c.outbox_dead, c.approvals_pending, c.leads, c.audit_entries);
     }
     return c;
   });

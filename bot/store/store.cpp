@@ -10,6 +10,7 @@
 #include "bot/core/thread_name.hpp"
 #include "bot/store/audit.hpp"
 #include "bot/store/migrations.hpp"
+#include "bot/store/sql_util.hpp"
 
 namespace steward::store {
 
@@ -120,16 +121,8 @@ Expected<std::int64_t> Tx::audit(const AuditEntry& entry) {
     SQLite::Statement& ins = prepare(
         "INSERT INTO audit(seq, at, kind, event_id, action_id, approval_id, "
         "actor, data, prev_hash, hash) VALUES (?,?,?,?,?,?,?,?,?,?)");
-    ins.bind(1, row.seq);
-    ins.bind(2, row.at);
-    ins.bind(3, row.kind);
-    ins.bind(4, row.event_id);
-    ins.bind(5, row.action_id);
-    ins.bind(6, row.approval_id);
-    ins.bind(7, row.actor);
-    ins.bind(8, row.data);
-    ins.bind(9, row.prev_hash);
-    ins.bind(10, row.hash);
+    detail::bind_all(ins, row.seq, row.at, row.kind, row.event_id, row.action_id, row.approval_id,
+                     row.actor, row.data, row.prev_hash, row.hash);
     ins.exec();
     tip_seq_ = seq;
     tip_hash_ = std::move(row.hash);

@@ -244,7 +244,15 @@ TEST_F(MailFlow, CustomerEmailIsTriagedEscalatedAnsweredAndTheReplyThreads) {
   std::string conv = sql("SELECT id FROM conversations");
   ASSERT_EQ(conv.rfind("cv_", 0), 0u) << conv;
   EXPECT_NE(token_address.find(conv), std::string::npos);
-  EXPECT_EQ(sql("SELECT topic || '/' || risk FROM conversations"), "billing/legal");
+  // The triage is recorded by a ticket.classify action the agent proposed: decided by a rule,
+  // executed by the outbox and audited like any other action.
+  const char* triage = "SELECT topic || '/' || risk FROM conversations";
+  EXPECT_TRUE(wait_until([&] { return sql(triage) == "billing/legal"; })) << sql(triage);
+  EXPECT_EQ(sql("SELECT rule || ' ' || status FROM actions WHERE kind = 'ticket.classify'"),
+            "decision-rights.toml#ticket-records done");
+  EXPECT_EQ(sql("SELECT COUNT(*) FROM audit WHERE kind = 'decision' AND json_extract(data, "
+                "'$.kind') = 'ticket.classify'"),
+            "1");
   auto tickets = cli({"tickets"});
   EXPECT_NE(tickets.find("1 answered"), std::string::npos) << tickets;
 

@@ -2,20 +2,24 @@
 // A clock tests set by hand (test support, not product code: bot/core/clock.hpp has the
 // interface and the real clock).
 
+#include <atomic>
+
 #include "bot/core/clock.hpp"
 
 namespace steward {
 
-/// @par Thread safety: not safe for concurrent set/advance and now().
+/// @par Thread safety: safe; tests move it while the runtime's threads read it.
 class ManualClock final : public Clock {
  public:
-  explicit ManualClock(TimePoint t) : t_(t) {}
-  [[nodiscard]] TimePoint now() const override { return t_; }
-  void set(TimePoint t) { t_ = t; }
-  void advance(std::chrono::milliseconds d) { t_ += d; }
+  explicit ManualClock(TimePoint t) : ticks_(t.time_since_epoch().count()) {}
+  [[nodiscard]] TimePoint now() const override { return TimePoint(TimePoint::duration(ticks_)); }
+  void set(TimePoint t) { ticks_ = t.time_since_epoch().count(); }
+  void advance(std::chrono::milliseconds d) {
+    ticks_ += std::chrono::duration_cast<TimePoint::duration>(d).count();
+  }
 
  private:
-  TimePoint t_;
+  std::atomic<TimePoint::duration::rep> ticks_;
 };
 
 }  // namespace steward

@@ -355,7 +355,8 @@ TEST(SupportTriage, NormalTicketPlan) {
   auto plan = agent.handle(email_event(m), ctx);
   ASSERT_TRUE(plan) << plan.error().message;
   EXPECT_EQ(plan->agent, "support_triage");
-  EXPECT_EQ(kinds(*plan), (std::vector<std::string>{"slack.post", "email.send"}));
+  EXPECT_EQ(kinds(*plan),
+            (std::vector<std::string>{"slack.post", "email.send", "ticket.classify"}));
   EXPECT_TRUE(ctx.asked_roles.empty()) << "nobody is escalated to for a calm ticket";
 
   const auto& t = plan->facts.at("ticket").as_object();
@@ -401,6 +402,15 @@ TEST(SupportTriage, NormalTicketPlan) {
             (boost::json::array{"abc123@mail.customer.example"}));
   EXPECT_EQ(str(mail.fields.at("conversation_id")), "conv_42");
   EXPECT_EQ(mail.summary, "Reply to jane@customer.example: Re: Question about my invoice");
+
+  // The classification is proposed, like any action, for decision rights to decide.
+  const auto& record = plan->actions[2];
+  EXPECT_EQ(record.fields, (boost::json::object{{"conversation_id", "conv_42"},
+                                                {"topic", "billing"},
+                                                {"urgency", "normal"},
+                                                {"sentiment", "positive"},
+                                                {"risk", boost::json::array{}}}));
+  EXPECT_EQ(record.summary, "Record ticket conv_42: billing, urgency normal, sentiment positive");
 }
 
 TEST(SupportTriage, ReplyTextIsBuiltFromTheKnowledge) {
@@ -412,7 +422,7 @@ TEST(SupportTriage, ReplyTextIsBuiltFromTheKnowledge) {
   m.references = {"first@x.example", "<second@x.example>"};
   auto plan = agent.handle(email_event(m), ctx);
   ASSERT_TRUE(plan) << plan.error().message;
-  ASSERT_EQ(plan->actions.size(), 2u);
+  ASSERT_EQ(plan->actions.size(), 3u);
   const auto& mail = plan->actions[1];
   EXPECT_EQ(str(mail.fields.at("subject")), "Re: Charged twice");
   EXPECT_EQ(
@@ -471,7 +481,7 @@ TEST(SupportTriage, TemplatesRenderForEveryShippedTopic) {
     auto plan = agent.handle(email_event(m), ctx);
     ASSERT_TRUE(plan) << topic << ": " << plan.error().message;
     EXPECT_EQ(str(plan->facts.at("ticket").at("topic")), topic);
-    ASSERT_EQ(plan->actions.size(), 2u) << topic;
+    ASSERT_EQ(plan->actions.size(), 3u) << topic;
     const auto& mail = plan->actions[1];
     EXPECT_EQ(str(mail.fields.at("to")), "jane@customer.example");
     EXPECT_EQ(str(mail.fields.at("subject")), "Re: Your message");
@@ -497,7 +507,8 @@ TEST(SupportTriage, RiskyTicketIsEscalated) {
   m.text = "Refund me today or my lawyer will be in touch.";
   auto plan = agent.handle(email_event(m), ctx);
   ASSERT_TRUE(plan) << plan.error().message;
-  EXPECT_EQ(kinds(*plan), (std::vector<std::string>{"slack.post", "slack.post", "email.send"}));
+  EXPECT_EQ(kinds(*plan), (std::vector<std::string>{"slack.post", "slack.post", "email.send",
+                                                    "ticket.classify"}));
   EXPECT_EQ(ctx.asked_roles, std::vector<std::string>{"on-call"});
 
   const auto& t = plan->facts.at("ticket").as_object();
@@ -525,6 +536,10 @@ TEST(SupportTriage, RiskyTicketIsEscalated) {
   std::string summary = str(plan->actions[0].fields.at("text"));
   EXPECT_NE(summary.find("Risk: Legal threat, VIP customer"), std::string::npos) << summary;
   EXPECT_EQ(str(plan->actions[2].fields.at("to")), "Anna <anna@bigco.example>");
+  const auto& record = plan->actions[3];
+  EXPECT_EQ(record.fields.at("risk").as_array(), (boost::json::array{"legal", "vip"}));
+  EXPECT_EQ(str(record.fields.at("urgency")), "high");
+  EXPECT_NE(record.summary.find(", risk legal,vip"), std::string::npos) << record.summary;
 }
 
 TEST(SupportTriage, EscalationWithoutRoleHoldersNamesTheRole) {
@@ -535,7 +550,7 @@ TEST(SupportTriage, EscalationWithoutRoleHoldersNamesTheRole) {
   m.text = "The device is giving off smoke.";
   auto plan = agent.handle(email_event(m), ctx);
   ASSERT_TRUE(plan) << plan.error().message;
-  ASSERT_EQ(plan->actions.size(), 3u);
+  ASSERT_EQ(plan->actions.size(), 4u);
   EXPECT_EQ(str(plan->actions[1].fields.at("text")).rfind("<@U333> :rotating_light: ", 0), 0u);
   EXPECT_NE(std::find(plan->notes.begin(), plan->notes.end(),
                       "escalation: skipped 'not an id', not a Slack user id"),
@@ -544,7 +559,7 @@ TEST(SupportTriage, EscalationWithoutRoleHoldersNamesTheRole) {
   FakeContext nobody;
   auto plan2 = agent.handle(email_event(m), nobody);
   ASSERT_TRUE(plan2) << plan2.error().message;
-  ASSERT_EQ(plan2->actions.size(), 3u);
+  ASSERT_EQ(plan2->actions.size(), 4u);
   std::string text = str(plan2->actions[1].fields.at("text"));
   EXPECT_EQ(text.rfind("@on-call :rotating_light: *Safety issue* from Jane Doe", 0), 0u) << text;
   EXPECT_EQ(text.find("<@"), std::string::npos);
@@ -561,7 +576,7 @@ TEST(SupportTriage, EscalationChannelDefaultsToTheSupportChannel) {
   m.text = "I will sue.";
   auto plan = agent.handle(email_event(m), ctx);
   ASSERT_TRUE(plan) << plan.error().message;
-  ASSERT_EQ(plan->actions.size(), 3u);
+  ASSERT_EQ(plan->actions.size(), 4u);
   EXPECT_EQ(str(plan->actions[1].fields.at("channel")), "C_SUPPORT");
 }
 
@@ -574,7 +589,7 @@ TEST(SupportTriage, AutoReplyGetsNoEmail) {
   m.text = "I am out of the office until Monday.";
   auto plan = agent.handle(email_event(m), ctx);
   ASSERT_TRUE(plan) << plan.error().message;
-  EXPECT_EQ(kinds(*plan), std::vector<std::string>{"slack.post"});
+  EXPECT_EQ(kinds(*plan), (std::vector<std::string>{"slack.post", "ticket.classify"}));
   EXPECT_TRUE(plan->facts.at("ticket").at("auto_reply").as_bool());
   EXPECT_NE(plan->notes.back().find("reply: none drafted"), std::string::npos);
   EXPECT_NE(boost::json::serialize(plan->actions[0].fields).find("automatic email"),
@@ -584,7 +599,8 @@ TEST(SupportTriage, AutoReplyGetsNoEmail) {
   m.text = "Automatic notice: legal action has been filed.";
   auto risky = agent.handle(email_event(m), ctx);
   ASSERT_TRUE(risky);
-  EXPECT_EQ(kinds(*risky), (std::vector<std::string>{"slack.post", "slack.post"}));
+  EXPECT_EQ(kinds(*risky),
+            (std::vector<std::string>{"slack.post", "slack.post", "ticket.classify"}));
 }
 
 TEST(SupportTriage, FollowUpInAConversation) {
@@ -630,7 +646,7 @@ TEST(SupportTriage, SlackTextIsEscaped) {
   m.text = "Hello <@U999> & <https://evil.example|click>";
   auto plan = agent.handle(email_event(m), ctx);
   ASSERT_TRUE(plan) << plan.error().message;
-  ASSERT_EQ(plan->actions.size(), 3u);
+  ASSERT_EQ(plan->actions.size(), 4u);
   for (int i : {0, 1}) {
     auto all = boost::json::serialize(plan->actions[static_cast<std::size_t>(i)].fields);
     EXPECT_EQ(all.find("<!channel>"), std::string::npos) << all;
@@ -677,7 +693,7 @@ TEST(SupportTriage, SenderThatIsNotAnAddressIsSummarisedButNeverAnswered) {
   e.payload["invalid_sender"] = "ann@customer.example\\x0d\\x0a[info] FORGED";
   auto plan = agent.handle(e, ctx);
   ASSERT_TRUE(plan) << plan.error().message;
-  EXPECT_EQ(kinds(*plan), std::vector<std::string>{"slack.post"});
+  EXPECT_EQ(kinds(*plan), (std::vector<std::string>{"slack.post", "ticket.classify"}));
   EXPECT_EQ(plan->notes.back(), "reply: none drafted, the sender is not an address");
   const auto post = boost::json::serialize(plan->actions[0].fields);
   EXPECT_NE(post.find("sender that is not an address: ann@customer.example"), std::string::npos)
@@ -724,7 +740,8 @@ TEST(SupportTriage, MissingOptionalFieldsStillWork) {
   e.payload = {{"from", "bob@x.example"}, {"conversation_id", "c1"}};
   auto plan = agent.handle(e, ctx);
   ASSERT_TRUE(plan) << plan.error().message;
-  EXPECT_EQ(kinds(*plan), (std::vector<std::string>{"slack.post", "email.send"}));
+  EXPECT_EQ(kinds(*plan),
+            (std::vector<std::string>{"slack.post", "email.send", "ticket.classify"}));
   EXPECT_EQ(str(plan->facts.at("ticket").at("topic")), "general");
   const auto& f = plan->actions[1].fields;
   EXPECT_EQ(str(f.at("to")), "bob@x.example");
@@ -968,7 +985,9 @@ TEST_F(SupportTriageConfigFiles, ErrorsNameTheFile) {
   Mail m;
   auto plan = agent.handle(email_event(m), ctx);
   ASSERT_TRUE(plan) << plan.error().message;
-  EXPECT_EQ(str(plan->actions.back().fields.at("text")), "Hi Jane,\n\nWe will answer.\n\nTeam\n");
+  ASSERT_EQ(kinds(*plan),
+            (std::vector<std::string>{"slack.post", "email.send", "ticket.classify"}));
+  EXPECT_EQ(str(plan->actions[1].fields.at("text")), "Hi Jane,\n\nWe will answer.\n\nTeam\n");
 }
 
 TEST(SupportTriageConfig, ShippedFilesLoad) {

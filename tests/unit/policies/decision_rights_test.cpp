@@ -48,9 +48,9 @@ Action make(std::string kind, std::string_view fields_json, std::string summary 
 
 boost::json::object facts(std::string_view j = "{}") { return boost::json::parse(j).as_object(); }
 
-TEST(ShippedDecisionRights, LoadsFiveRules) {
+TEST(ShippedDecisionRights, LoadsSevenRules) {
   auto r = shipped();
-  EXPECT_EQ(r.size(), 5u);
+  EXPECT_EQ(r.size(), 7u);
   EXPECT_EQ(r.label(), "decision-rights.toml");
 }
 
@@ -58,9 +58,10 @@ TEST(ShippedDecisionRights, PostToSalesChannelIsAllowed) {
   auto d = shipped().decide(make("slack.post", R"({"channel":"C_SALES","text":"hi"})"), facts());
   EXPECT_EQ(d.verdict, Verdict::kAllow);
   EXPECT_EQ(d.rule, "decision-rights.toml#sales-channel-posts");
-  ASSERT_EQ(d.trace.size(), 2u);
+  ASSERT_EQ(d.trace.size(), 3u);
   EXPECT_EQ(d.trace[0], "pipeline-updates: action kind does not match");
-  EXPECT_EQ(d.trace[1], "sales-channel-posts: matched → allow");
+  EXPECT_EQ(d.trace[1], "ticket-records: action kind does not match");
+  EXPECT_EQ(d.trace[2], "sales-channel-posts: matched → allow");
   EXPECT_TRUE(d.approvers.empty());
 }
 
@@ -69,11 +70,38 @@ TEST(ShippedDecisionRights, PostElsewhereFallsToDefaultDeny) {
   EXPECT_EQ(d.verdict, Verdict::kDeny);
   EXPECT_EQ(d.rule, "decision-rights.toml#<default-deny>");
   EXPECT_EQ(d.reason, "no rule matched; the default is deny");
-  ASSERT_GE(d.trace.size(), 3u);
-  EXPECT_EQ(d.trace[1], "sales-channel-posts: channel 'C_RANDOM' is not 'C_SALES'");
+  ASSERT_GE(d.trace.size(), 4u);
+  EXPECT_EQ(d.trace[2], "sales-channel-posts: channel 'C_RANDOM' is not 'C_SALES'");
   EXPECT_EQ(line_of(d, "support-channel-posts"),
             "support-channel-posts: channel 'C_RANDOM' is not in [C_SUPPORT, C_ESCALATE]");
+  EXPECT_EQ(line_of(d, "mention-replies"), "mention-replies: event.kind is missing");
   EXPECT_EQ(line_of(d, "external-email"), "external-email: action kind does not match");
+}
+
+TEST(ShippedDecisionRights, MentionIsAnsweredInItsThreadOnly) {
+  auto r = shipped();
+  auto mention = facts(R"({"event":{"kind":"slack.mention","source":"slack"}})");
+  auto in_thread = r.decide(
+      make("slack.post", R"({"channel":"C_RANDOM","thread_ts":"1700.1","text":"help"})"), mention);
+  EXPECT_EQ(in_thread.verdict, Verdict::kAllow);
+  EXPECT_EQ(in_thread.rule, "decision-rights.toml#mention-replies");
+  // Not in a thread, or not caused by a mention: the channel is not Steward's to post in.
+  auto top_level = r.decide(make("slack.post", R"({"channel":"C_RANDOM","text":"help"})"), mention);
+  EXPECT_EQ(top_level.verdict, Verdict::kDeny);
+  EXPECT_EQ(line_of(top_level, "mention-replies"), "mention-replies: thread_ts is missing");
+  auto other =
+      r.decide(make("slack.post", R"({"channel":"C_RANDOM","thread_ts":"1700.1","text":"x"})"),
+               facts(R"({"event":{"kind":"form.submitted"}})"));
+  EXPECT_EQ(other.verdict, Verdict::kDeny);
+}
+
+TEST(ShippedDecisionRights, TicketRecordRunsAlone) {
+  auto d = shipped().decide(
+      make("ticket.classify", R"({"conversation_id":"cv_1","topic":"billing","risk":["legal"]})"),
+      facts(R"({"ticket":{"conversation_id":"cv_1","risky":true}})"));
+  EXPECT_EQ(d.verdict, Verdict::kAllow);
+  EXPECT_EQ(d.rule, "decision-rights.toml#ticket-records");
+  EXPECT_TRUE(d.approvers.empty());
 }
 
 TEST(ShippedDecisionRights, SupportAndEscalationPostsAreAllowed) {
@@ -154,7 +182,7 @@ TEST(ShippedDecisionRights, PipelineUpsertIsAllowed) {
 TEST(ShippedDecisionRights, UnknownActionIsDenied) {
   auto d = shipped().decide(make("crm.delete", R"({})"), facts());
   EXPECT_EQ(d.verdict, Verdict::kDeny);
-  EXPECT_EQ(d.trace.size(), 6u);  // five rules + the default
+  EXPECT_EQ(d.trace.size(), 8u);  // seven rules + the default
 }
 
 TEST(ShippedDecisionRights, ExplainMentionsEveryRuleAndTheDecision) {

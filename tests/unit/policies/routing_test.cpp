@@ -21,7 +21,7 @@ Event event(std::string kind, std::string_view payload, std::string source = "fo
 TEST(ShippedRouting, AnyFormGoesToLeadQualifier) {
   auto r = Routing::load_file(STEWARD_SOURCE_DIR "/policies/rules/routing.toml", {});
   ASSERT_TRUE(r) << r.error().message;
-  EXPECT_EQ(r->size(), 2u);
+  EXPECT_EQ(r->size(), 3u);
   for (const char* form : {"website", "typeform-demo"}) {
     auto m = r->route(event("form.submitted", std::string(R"({"form":")") + form + "\"}"));
     ASSERT_TRUE(m) << form;
@@ -34,6 +34,10 @@ TEST(ShippedRouting, AnyFormGoesToLeadQualifier) {
   ASSERT_TRUE(mail);
   EXPECT_EQ(mail->agent, "support_triage");
   EXPECT_EQ(mail->rule, "routing.toml#support-mail");
+  auto mention = r->route(event("slack.mention", R"({"channel":"C1","ts":"1.2"})", "slack"));
+  ASSERT_TRUE(mention);
+  EXPECT_EQ(mention->agent, "mention_reply");
+  EXPECT_EQ(mention->rule, "routing.toml#slack-mentions");
   auto text = r->explain(event("slack.command", "{}", "slack"));
   EXPECT_NE(text.find("website-leads"), std::string::npos) << text;
   EXPECT_NE(text.find("No route matched"), std::string::npos) << text;
