@@ -14,8 +14,13 @@
 #include "bot/core/text.hpp"
 #include "connectors/common/crypto.hpp"
 #include "connectors/email/gmime_init.hpp"
+#include "connectors/email/gmime_util.hpp"
+#include "connectors/email/html_body.hpp"
 
 namespace steward::email {
+
+using detail::GChars;
+using detail::GPtr;
 
 namespace {
 
@@ -24,20 +29,7 @@ namespace bj = boost::json;
 constexpr char kHex[] = "0123456789ABCDEF";
 constexpr std::size_t kMaxConversationId = 128;
 
-// ---- GObject ownership -------------------------------------------------------------------
-
-struct GObjectUnref {
-  void operator()(void* p) const {
-    if (p) g_object_unref(p);
-  }
-};
-template <class T>
-using GPtr = std::unique_ptr<T, GObjectUnref>;
-
-struct GFree {
-  void operator()(char* p) const { g_free(p); }
-};
-using GCharPtr = std::unique_ptr<char, GFree>;
+// ---- GObject ownership (the rest in gmime_util.hpp) ---------------------------------------
 
 struct FormatOptionsFree {
   void operator()(GMimeFormatOptions* p) const { g_mime_format_options_free(p); }
@@ -61,50 +53,6 @@ bool has_control(std::string_view s) {
     if ((u < 0x20 && c != '\t') || u == 0x7F) return true;
   }
   return false;
-}
-
-void append_escaped(std::string& out, std::string_view s) {
-  for (char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
-    }
-  }
-}
-
-// Plain text (LF line breaks) as HTML: runs of blank lines separate paragraphs, the other
-// line breaks become <br>.
-std::string text_to_html(std::string_view text) {
-  std::string out = "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"></head><body>\n";
-  std::vector<std::string_view> paragraph;
-  auto flush = [&] {
-    if (paragraph.empty()) return;
-    out += "<p>";
-    for (std::size_t i = 0; i < paragraph.size(); ++i) {
-      if (i > 0) out += "<br>\n";
-      append_escaped(out, paragraph[i]);
-    }
-    out += "</p>\n";
-    paragraph.clear();
-  };
-  std::size_t start = 0;
-  while (start <= text.size()) {
-    auto eol = text.find('\n', start);
-    auto line = text.substr(start, eol == std::string_view::npos ? eol : eol - start);
-    if (trim(line).empty())
-      flush();
-    else
-      paragraph.push_back(line);
-    if (eol == std::string_view::npos) break;
-    start = eol + 1;
-  }
-  flush();
-  out += "</body></html>\n";
-  return out;
 }
 
 // Splits "a@x.com, \"B, Inc\" <b@y.com>" on commas outside quotes and angle brackets.
@@ -314,7 +262,7 @@ Expected<Mailbox> parse_mailbox(std::string_view text) {
 std::string format_mailbox(const Mailbox& mailbox) {
   ensure_gmime();
   auto ia = gmime_mailbox(mailbox);
-  GCharPtr s(internet_address_to_string(ia.get(), nullptr, TRUE));
+  GChars s(internet_address_to_string(ia.get(), nullptr, TRUE));
   return s ? std::string(s.get()) : mailbox.address;
 }
 
@@ -494,7 +442,7 @@ Expected<ComposedEmail> compose_email(const bj::object& fields, const ComposeCon
   // LF only: GMime's quoted-printable encoder treats LF as the line break (a CR would be
   // encoded as =0D) and the DOS output filter turns every LF into CRLF.
   const std::string plain = to_lf(**text);
-  const std::string rich = *html ? to_lf(**html) : text_to_html(plain);
+  const std::string rich = *html ? to_lf(**html) : detail::text_to_html(plain);
   GPtr<GMimeMultipart> alternative(g_mime_multipart_new_with_subtype("alternative"));
   // Deterministic, so a retry renders the same bytes. "=_" never occurs in quoted-printable
   // output ('=' is always followed by two hex digits or a line break): no part can hold it.
@@ -509,7 +457,7 @@ Expected<ComposedEmail> compose_email(const bj::object& fields, const ComposeCon
 
   std::unique_ptr<GMimeFormatOptions, FormatOptionsFree> format(g_mime_format_options_new());
   g_mime_format_options_set_newline_format(format.get(), GMIME_NEWLINE_FORMAT_DOS);
-  GCharPtr rendered(g_mime_object_to_string(GMIME_OBJECT(msg.get()), format.get()));
+  GChars rendered(g_mime_object_to_string(GMIME_OBJECT(msg.get()), format.get()));
   if (!rendered) return fail(Errc::kInternal, "email: GMime could not render the message");
   out.data = rendered.get();
   return out;
