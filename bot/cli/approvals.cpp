@@ -19,18 +19,16 @@ namespace steward::cli {
 namespace {
 
 int approvals_list(const std::string& config_path, bool all) {
-  auto config = load_config_or_defaults(config_path, kStoreOnly);
-  SystemClock clock;
-  auto store = open_store(config, clock);
+  OfflineStore offline(config_path);
   std::vector<store::ApprovalRow> list;
-  need(store->read([&](SQLite::Database& db) -> Expected<void> {
+  need(offline.store->read([&](SQLite::Database& db) -> Expected<void> {
     auto r = store::list_approvals(db, all ? "" : "pending", 1000);
     if (!r) return Unexpected(r.error());
     list = std::move(*r);
     return {};
   }),
        "approvals");
-  auto now = to_unix_ms(clock.now());
+  auto now = to_unix_ms(offline.clock.now());
   if (list.empty()) std::cout << (all ? "no approvals\n" : "no pending approvals\n");
   // Titles are drafted from outside text (a subject, a lead's name) and end up on a terminal.
   auto shown = [](const std::string& s) { return printable(s, s.size()); };
@@ -90,20 +88,19 @@ void add_approvals(CLI::App& app, Commands& out) {
     bool all = false;
   };
   auto o = std::make_shared<Options>();
-  auto* appr = app.add_subcommand("approvals", "List and decide approvals");
+  auto* appr =
+      with_config(app.add_subcommand("approvals", "List and decide approvals"), o->config_path);
   appr->require_subcommand(1);
-  appr->add_option("--config,-c", o->config_path, "Config file");
-  auto* list = appr->add_subcommand("list", "Pending approvals (--all for every one)");
+  auto* list = with_config(appr->add_subcommand("list", "Pending approvals (--all for every one)"),
+                           o->config_path);
   list->add_flag("--all", o->all, "Include decided and expired approvals");
-  list->add_option("--config,-c", o->config_path, "Config file");
-  auto* approve = appr->add_subcommand("approve", "Approve as a person");
+  auto* approve =
+      with_config(appr->add_subcommand("approve", "Approve as a person"), o->config_path);
   approve->add_option("ID", o->approval_id, "approval id")->required();
   approve->add_option("--as", o->as, "Slack id of the deciding person")->required();
-  approve->add_option("--config,-c", o->config_path, "Config file");
-  auto* reject = appr->add_subcommand("reject", "Reject as a person");
+  auto* reject = with_config(appr->add_subcommand("reject", "Reject as a person"), o->config_path);
   reject->add_option("ID", o->approval_id, "approval id")->required();
   reject->add_option("--as", o->as, "Slack id of the deciding person")->required();
-  reject->add_option("--config,-c", o->config_path, "Config file");
   out.push_back({list, [o] { return approvals_list(o->config_path, o->all); }});
   out.push_back({approve, [o] {
                    return approvals_decide(o->config_path, o->approval_id, "approve", o->as);

@@ -18,11 +18,9 @@ namespace steward::cli {
 namespace {
 
 int audit_verify(const std::string& config_path) {
-  auto config = load_config_or_defaults(config_path, kStoreOnly);
-  SystemClock clock;
-  auto store = open_store(config, clock);
+  OfflineStore offline(config_path);
   std::optional<store::AuditVerdict> verdict;
-  need(store->read([&](SQLite::Database& db) -> Expected<void> {
+  need(offline.store->read([&](SQLite::Database& db) -> Expected<void> {
     auto v = store::verify_audit(db);
     if (!v) return Unexpected(v.error());
     verdict = *v;
@@ -39,11 +37,9 @@ int audit_verify(const std::string& config_path) {
 }
 
 int audit_trace(const std::string& config_path, const std::string& id) {
-  auto config = load_config_or_defaults(config_path, kStoreOnly);
-  SystemClock clock;
-  auto store = open_store(config, clock);
+  OfflineStore offline(config_path);
   std::vector<store::AuditRow> rows;
-  need(store->read([&](SQLite::Database& db) -> Expected<void> {
+  need(offline.store->read([&](SQLite::Database& db) -> Expected<void> {
     auto r = store::trace_audit(db, id);
     if (!r) return Unexpected(r.error());
     rows = std::move(*r);
@@ -78,10 +74,11 @@ void add_audit(CLI::App& app, Commands& out) {
   auto o = std::make_shared<Options>();
   auto* audit = app.add_subcommand("audit", "Audit log tools");
   audit->require_subcommand(1);
-  auto* verify = audit->add_subcommand("verify", "Verify the hash chain");
-  verify->add_option("--config,-c", o->config_path, "Config file");
-  auto* trace = audit->add_subcommand("trace", "Print the chain for an event, action or approval");
-  trace->add_option("--config,-c", o->config_path, "Config file");
+  auto* verify =
+      with_config(audit->add_subcommand("verify", "Verify the hash chain"), o->config_path);
+  auto* trace = with_config(
+      audit->add_subcommand("trace", "Print the chain for an event, action or approval"),
+      o->config_path);
   trace->add_option("ID", o->trace_id, "event, action or approval id")->required();
   out.push_back({verify, [o] { return audit_verify(o->config_path); }});
   out.push_back({trace, [o] { return audit_trace(o->config_path, o->trace_id); }});

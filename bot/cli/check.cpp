@@ -26,8 +26,8 @@ int check(const std::string& config_path) {
 
 void add_check(CLI::App& app, Commands& out) {
   auto path = std::make_shared<std::string>();
-  auto* cmd = app.add_subcommand("check", "Validate the config and every rules file");
-  cmd->add_option("--config,-c", *path, "Config file");
+  auto* cmd =
+      with_config(app.add_subcommand("check", "Validate the config and every rules file"), *path);
   out.push_back({cmd, [path] { return check(*path); }});
 }
 

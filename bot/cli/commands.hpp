@@ -3,6 +3,7 @@
 
 #include <CLI/CLI.hpp>
 #include <functional>
+#include <string>
 #include <vector>
 
 namespace steward::cli {
@@ -14,6 +15,12 @@ struct Command {
   std::function<int()> run;
 };
 using Commands = std::vector<Command>;
+
+/// `cmd` with the usual `--config,-c FILE` option bound to `path`; returns `cmd`.
+inline CLI::App* with_config(CLI::App* cmd, std::string& path) {
+  cmd->add_option("--config,-c", path, "Config file");
+  return cmd;
+}
 
 void add_serve(CLI::App& app, Commands& out);      ///< serve
 void add_check(CLI::App& app, Commands& out);      ///< check

@@ -75,4 +75,19 @@ Policies load_policies(const runtime::Config& config);
 /// Opens (and migrates) the store. Throws StartupError.
 std::unique_ptr<store::Store> open_store(const runtime::Config& config, const Clock& clock);
 
+/// What an offline command on the store needs: the config's store sections only (kStoreOnly:
+/// no other secret has to be set), a clock and the open store. Throws StartupError. Not
+/// movable: the store keeps a reference to the clock.
+struct OfflineStore {
+  explicit OfflineStore(const std::string& config_path)
+      : config(load_config_or_defaults(config_path, kStoreOnly)),
+        store(open_store(config, clock)) {}
+  OfflineStore(const OfflineStore&) = delete;
+  OfflineStore& operator=(const OfflineStore&) = delete;
+
+  runtime::Config config;
+  SystemClock clock;
+  std::unique_ptr<store::Store> store;
+};
+
 }  // namespace steward::cli

@@ -19,9 +19,6 @@ class JsonLogFormatter final : public spdlog::formatter {
   [[nodiscard]] std::unique_ptr<spdlog::formatter> clone() const override;
 };
 
-/// Appends `s` to `out` as the inside of a JSON string (no quotes).
-void append_json_escaped(std::string_view s, std::string& out);
-
 /// Applies `format` ("text" | "json") and `level` to the default logger. The STEWARD_LOG
 /// environment variable, when set, overrides the level (as before [log] existed).
 void setup_logging(const std::string& format, const std::string& level);

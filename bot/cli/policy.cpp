@@ -42,8 +42,8 @@ void add_policy(CLI::App& app, Commands& out) {
   auto o = std::make_shared<Options>();
   auto* policy = app.add_subcommand("policy", "Decision rights tools");
   policy->require_subcommand(1);
-  auto* explain = policy->add_subcommand("explain", "Show how an action would be decided");
-  explain->add_option("--config,-c", o->config_path, "Config file");
+  auto* explain = with_config(
+      policy->add_subcommand("explain", "Show how an action would be decided"), o->config_path);
   explain->add_option("ACTION", o->action_file, "JSON file: {kind, fields, facts}")->required();
   out.push_back({explain, [o] { return policy_explain(o->config_path, o->action_file); }});
 }

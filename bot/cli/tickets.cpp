@@ -15,11 +15,10 @@ namespace {
 
 /// `steward tickets`: the same answer as `/steward tickets`, for operators without Slack.
 int tickets(const std::string& config_path) {
-  auto config = load_config_or_defaults(config_path, kStoreOnly);
-  SystemClock clock;
-  auto store = open_store(config, clock);
+  OfflineStore offline(config_path);
   // The operator at the machine sees every ticket.
-  auto reply = runtime::command_reply(*store, clock, "tickets", runtime::CommandViewer{});
+  auto reply =
+      runtime::command_reply(*offline.store, offline.clock, "tickets", runtime::CommandViewer{});
   if (!reply) throw StartupError("store: " + reply.error().message);
   std::cout << *reply << "\n";
   return 0;
@@ -31,11 +30,9 @@ int tickets(const std::string& config_path) {
 /// into the conversation; their mail starts a new, linked conversation instead.
 int tickets_revoke(const std::string& config_path, const std::string& conversation_id,
                    const std::string& address, const std::string& as) {
-  auto config = load_config_or_defaults(config_path, kStoreOnly);
-  SystemClock clock;
-  auto store = open_store(config, clock);
+  OfflineStore offline(config_path);
   std::string mailbox;
-  auto w = store->write([&](store::Tx& tx) -> Expected<void> {
+  auto w = offline.store->write([&](store::Tx& tx) -> Expected<void> {
     auto r = store::revoke_reply_access(tx, conversation_id, address, as);
     if (!r) return Unexpected(r.error());
     mailbox = *r;
@@ -60,10 +57,8 @@ int tickets_revoke(const std::string& config_path, const std::string& conversati
 /// `steward tickets merge FROM --into TO`: a person decided two conversations are one thread.
 int tickets_merge(const std::string& config_path, const std::string& from, const std::string& into,
                   const std::string& as) {
-  auto config = load_config_or_defaults(config_path, kStoreOnly);
-  SystemClock clock;
-  auto store = open_store(config, clock);
-  auto w = store->write([&](store::Tx& tx) -> Expected<void> {
+  OfflineStore offline(config_path);
+  auto w = offline.store->write([&](store::Tx& tx) -> Expected<void> {
     if (auto r = store::merge_conversations(tx, from, into); !r) return r;
     auto a = tx.audit(
         {"conversation.merged", "", "", "", as, {{"conversation_id", from}, {"into", into}}});

@@ -24,14 +24,14 @@ Expected<void> decide_approval(KernelServices& k, const Event& event) {
   req.channel = json::string_or(event.payload, "channel_id");
   req.message_ts = json::string_or(event.payload, "message_ts");
   auto outcome = std::make_shared<DecideOutcome>();
-  auto w = k.store.write([&, outcome](store::Tx& tx) -> Expected<void> {
+  auto w = k.deps.store.write([&, outcome](store::Tx& tx) -> Expected<void> {
     auto o = k.desk.decide(tx, req);
     if (!o) return Unexpected(o.error());
     *outcome = *o;
     return store::finish_event(tx, event.id, "done", o->accepted ? "" : o->message);
   });
   if (!w) return w;
-  k.metrics.event_processed(event.kind, outcome->accepted ? "accepted" : "refused");
+  k.deps.metrics.event_processed(event.kind, outcome->accepted ? "accepted" : "refused");
   k.wake_outbox();
   return {};
 }
@@ -39,8 +39,9 @@ Expected<void> decide_approval(KernelServices& k, const Event& event) {
 /// slack.command: answered in the HTTP acknowledgement; recorded here so the audit shows it
 /// was handled.
 Expected<void> record_command(KernelServices& k, const Event& event) {
-  auto w = k.store.write([&](store::Tx& tx) { return store::finish_event(tx, event.id, "done"); });
-  if (w) k.metrics.event_processed(event.kind, "answered");
+  auto w =
+      k.deps.store.write([&](store::Tx& tx) { return store::finish_event(tx, event.id, "done"); });
+  if (w) k.deps.metrics.event_processed(event.kind, "answered");
   return w;
 }
 
@@ -48,7 +49,7 @@ Expected<void> record_command(KernelServices& k, const Event& event) {
 /// mails created), then planned by its agent unless it is an automatic reply.
 Expected<void> file_email(KernelServices& k, const Event& event) {
   FiledEmail filed;
-  auto w = k.store.write([&](store::Tx& tx) -> Expected<void> {
+  auto w = k.deps.store.write([&](store::Tx& tx) -> Expected<void> {
     auto f = file_inbound_email(tx, event, k.mailroom);
     if (!f) return Unexpected(f.error());
     filed = *f;
@@ -66,7 +67,7 @@ Expected<void> file_email(KernelServices& k, const Event& event) {
   });
   if (!w) return w;
   if (filed.auto_reply) {
-    k.metrics.event_processed(event.kind, "auto_reply");
+    k.deps.metrics.event_processed(event.kind, "auto_reply");
     return {};
   }
   Event routed = event;

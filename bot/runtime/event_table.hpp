@@ -10,18 +10,16 @@
 #include "bot/core/expected.hpp"
 #include "bot/runtime/approvals.hpp"
 #include "bot/runtime/mailroom.hpp"
-#include "bot/runtime/metrics.hpp"
-#include "bot/store/store.hpp"
+#include "bot/runtime/runtime_deps.hpp"
 
 namespace steward::runtime {
 
 /// What inline handlers may use; provided by the orchestrator. Handlers run on the
 /// orchestrator thread and block on the store.
 struct KernelServices {
-  store::Store& store;
+  const RuntimeDeps& deps;  ///< the store, the metrics, the config …
   const ApprovalDesk& desk;
   const MailroomPolicy& mailroom;
-  Metrics& metrics;
   /// Wakes the outbox (an action may have become due).
   std::function<void()> wake_outbox;
   /// Routes `event` to its agent and commits the plan before returning (never pipelined).

@@ -47,9 +47,8 @@ Orchestrator::Orchestrator(const RuntimeDeps& deps, const ApprovalDesk& desk,
     : deps_(deps),
       desk_(desk),
       wake_outbox_(std::move(wake_outbox)),
-      kernel_{deps_.store,  desk_,
-              mailroom_,    deps_.metrics,
-              wake_outbox_, [this](const Event& e) { return plan_event(e, nullptr); }} {
+      kernel_{deps_, desk_, mailroom_, wake_outbox_,
+              [this](const Event& e) { return plan_event(e, nullptr); }} {
   mailroom_.company_domains = deps_.config.company.domains;
   for (const auto& p : deps_.directory.people())
     if (!p.email.empty()) mailroom_.staff.push_back(p.email);

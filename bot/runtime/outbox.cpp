@@ -168,19 +168,20 @@ void Outbox::execute_claimed(const store::ActionRow& action) {
 
 Expected<void> Outbox::record(store::Tx& tx, const store::ActionRow& action,
                               const Expected<ActionResult>& result, std::string& outcome) {
+  // Each outcome is one audit entry about the action: its kind first, then the details.
+  auto audit = [&](const char* entry, const boost::json::object& details) -> Expected<void> {
+    boost::json::object data{{"kind", action.kind}};
+    for (const auto& kv : details) data.emplace(kv.key(), kv.value());
+    auto a = tx.audit({entry, action.event_id, action.id, "", "outbox", std::move(data)});
+    if (!a) return Unexpected(a.error());
+    return {};
+  };
   if (result) {
     outcome = "done";
     if (auto r = store::finish_action(tx, action.id, "done", result->detail, "", 0); !r) return r;
-    auto a = tx.audit({"action.result",
-                       action.event_id,
-                       action.id,
-                       "",
-                       "outbox",
-                       {{"kind", action.kind},
-                        {"status", "done"},
-                        {"attempt", action.attempts},
-                        {"result", result->detail}}});
-    if (!a) return Unexpected(a.error());
+    auto a = audit("action.result",
+                   {{"status", "done"}, {"attempt", action.attempts}, {"result", result->detail}});
+    if (!a) return a;
     if (action.kind == "approval.post")
       return desk_.message_posted(tx, action.id, json::string_or(result->detail, "channel"),
                                   json::string_or(result->detail, "ts"));
@@ -204,30 +205,16 @@ Expected<void> Outbox::record(store::Tx& tx, const store::ActionRow& action,
             store::finish_action(tx, action.id, "pending", {}, err.message, now + delay.count());
         !r)
       return r;
-    auto a = tx.audit({"action.retry",
-                       action.event_id,
-                       action.id,
-                       "",
-                       "outbox",
-                       {{"kind", action.kind},
-                        {"attempt", action.attempts},
-                        {"error", err.message},
-                        {"retry_in_ms", delay.count()}}});
-    if (!a) return Unexpected(a.error());
-    return {};
+    return audit(
+        "action.retry",
+        {{"attempt", action.attempts}, {"error", err.message}, {"retry_in_ms", delay.count()}});
   }
   outcome = "dead";
   if (auto r = store::finish_action(tx, action.id, "dead", {}, err.message, 0); !r) return r;
-  auto a = tx.audit({"action.dead",
-                     action.event_id,
-                     action.id,
-                     "",
-                     "outbox",
-                     {{"kind", action.kind},
-                      {"attempts", action.attempts},
-                      {"error", err.message},
-                      {"code", std::string(errc_name(err.code))}}});
-  if (!a) return Unexpected(a.error());
+  auto a = audit("action.dead", {{"attempts", action.attempts},
+                                 {"error", err.message},
+                                 {"code", std::string(errc_name(err.code))}});
+  if (!a) return a;
   return alert_dead(tx, action, err);
 }
 

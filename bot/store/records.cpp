@@ -18,7 +18,39 @@ using detail::guarded;
 using detail::parse_obj;
 using detail::read_columns;
 
-namespace {}  // namespace
+namespace {
+
+// The column lists of the rows read back whole, and their readers.
+constexpr const char* kActionColumns =
+    "id, event_id, run_id, kind, fields, summary, idempotency_key, origin, verdict, rule, status, "
+    "attempts, max_attempts, next_attempt_at, last_error, result, created_at, updated_at";
+constexpr const char* kApprovalColumns =
+    "id, action_id, event_id, rule, approvers, requester, title, status, created_at, expires_at, "
+    "on_expiry, decided_by, decided_at, post_action_id, message_channel, message_ts";
+
+ApprovalRow read_approval(SQLite::Statement& q) {
+  ApprovalRow a;
+  std::string approvers;
+  read_columns(q, 0, a.id, a.action_id, a.event_id, a.rule, approvers, a.requester, a.title,
+               a.status, a.created_at, a.expires_at, a.on_expiry, a.decided_by, a.decided_at,
+               a.post_action_id, a.message_channel, a.message_ts);
+  boost::system::error_code ec;
+  auto list = boost::json::parse(approvers, ec);
+  if (!ec && list.is_array())
+    for (const auto& v : list.get_array())
+      if (v.is_string()) a.approvers.emplace_back(v.get_string());
+  return a;
+}
+
+ActionRow read_action(SQLite::Statement& q) {
+  ActionRow a;
+  read_columns(q, 0, a.id, a.event_id, a.run_id, a.kind, a.fields, a.summary, a.idempotency_key,
+               a.origin, a.verdict, a.rule, a.status, a.attempts, a.max_attempts, a.next_attempt_at,
+               a.last_error, a.result, a.created_at, a.updated_at);
+  return a;
+}
+
+}  // namespace
 
 // ---------------------------------------------------------------------------------- inbox
 
@@ -112,20 +144,6 @@ Expected<void> insert_run(Tx& tx, RunRow& run) {
 }
 
 // ---------------------------------------------------------------------------------- actions
-
-namespace {
-constexpr const char* kActionColumns =
-    "id, event_id, run_id, kind, fields, summary, idempotency_key, origin, verdict, rule, status, "
-    "attempts, max_attempts, next_attempt_at, last_error, result, created_at, updated_at";
-
-ActionRow read_action(SQLite::Statement& q) {
-  ActionRow a;
-  read_columns(q, 0, a.id, a.event_id, a.run_id, a.kind, a.fields, a.summary, a.idempotency_key,
-               a.origin, a.verdict, a.rule, a.status, a.attempts, a.max_attempts, a.next_attempt_at,
-               a.last_error, a.result, a.created_at, a.updated_at);
-  return a;
-}
-}  // namespace
 
 Expected<void> insert_action(Tx& tx, ActionRow& a) {
   return guarded("action insert", [&]() -> Expected<void> {
@@ -233,26 +251,6 @@ Expected<int> recover_running_actions(Tx& tx) {
 }
 
 // ---------------------------------------------------------------------------------- approvals
-
-namespace {
-constexpr const char* kApprovalColumns =
-    "id, action_id, event_id, rule, approvers, requester, title, status, created_at, expires_at, "
-    "on_expiry, decided_by, decided_at, post_action_id, message_channel, message_ts";
-
-ApprovalRow read_approval(SQLite::Statement& q) {
-  ApprovalRow a;
-  std::string approvers;
-  read_columns(q, 0, a.id, a.action_id, a.event_id, a.rule, approvers, a.requester, a.title,
-               a.status, a.created_at, a.expires_at, a.on_expiry, a.decided_by, a.decided_at,
-               a.post_action_id, a.message_channel, a.message_ts);
-  boost::system::error_code ec;
-  auto list = boost::json::parse(approvers, ec);
-  if (!ec && list.is_array())
-    for (const auto& v : list.get_array())
-      if (v.is_string()) a.approvers.emplace_back(v.get_string());
-  return a;
-}
-}  // namespace
 
 Expected<void> insert_approval(Tx& tx, ApprovalRow& a) {
   return guarded("approval insert", [&]() -> Expected<void> {

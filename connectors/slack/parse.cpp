@@ -297,16 +297,20 @@ Expected<InteractionInbound> parse_interaction(std::string_view raw_body, const 
     if (action_ts.empty()) return fail(Errc::kInvalidInput, "block action without action_ts");
     std::string dedupe = "slack:action:" + user_id + ":" + action_ts;
 
-    if (action_id == "approval.approve" || action_id == "approval.reject") {
-      if (value.empty()) return fail(Errc::kInvalidInput, "approval click without value");
-      boost::json::object payload;
-      payload["approval_id"] = value;
-      payload["decision"] = action_id == "approval.approve" ? "approve" : "reject";
+    // Who clicked where, in the same order in both kinds of event.
+    auto add_click_context = [&](boost::json::object& payload) {
       payload["user_id"] = user_id;
       payload["user_name"] = user_name;
       payload["channel_id"] = channel_id;
       payload["message_ts"] = message_ts;
       payload["response_url"] = response_url;
+    };
+    if (action_id == "approval.approve" || action_id == "approval.reject") {
+      if (value.empty()) return fail(Errc::kInvalidInput, "approval click without value");
+      boost::json::object payload;
+      payload["approval_id"] = value;
+      payload["decision"] = action_id == "approval.approve" ? "approve" : "reject";
+      add_click_context(payload);
       payload["action_ts"] = action_ts;
       if (!origin) return Unexpected(origin.error());
       in.event = make_event("approval.click", std::move(dedupe), user_id, std::move(payload));
@@ -318,11 +322,7 @@ Expected<InteractionInbound> parse_interaction(std::string_view raw_body, const 
     payload["block_id"] = json::string_or(action, "block_id");
     payload["value"] = value;
     payload["callback_id"] = "";
-    payload["user_id"] = user_id;
-    payload["user_name"] = user_name;
-    payload["channel_id"] = channel_id;
-    payload["message_ts"] = message_ts;
-    payload["response_url"] = response_url;
+    add_click_context(payload);
     payload["trigger_id"] = trigger_id;
     payload["action_ts"] = action_ts;
     if (!origin) return Unexpected(origin.error());

@@ -21,7 +21,7 @@ using steward::testing::TempDir;
 namespace {
 
 steward::testing::CommandResult run_in(const fs::path& dir, const std::string& args,
-                                      const std::string& bin = STEWARD_BIN) {
+                                       const std::string& bin = STEWARD_BIN) {
   return steward::testing::run_shell("cd " + dir.string() + " && " + bin + " " + args);
 }
 
