@@ -1,7 +1,6 @@
 #pragma once
 // Time is injected so signature windows and expiries can be tested at their edges.
 
-#include <atomic>
 #include <chrono>
 #include <cstdint>
 
@@ -20,20 +19,6 @@ class Clock {
 class SystemClock final : public Clock {
  public:
   [[nodiscard]] TimePoint now() const override { return std::chrono::system_clock::now(); }
-};
-
-/// A clock tests set by hand. Thread-safe: tests move it while the runtime's threads read it.
-class ManualClock final : public Clock {
- public:
-  explicit ManualClock(TimePoint t) : ticks_(t.time_since_epoch().count()) {}
-  [[nodiscard]] TimePoint now() const override { return TimePoint(TimePoint::duration(ticks_)); }
-  void set(TimePoint t) { ticks_ = t.time_since_epoch().count(); }
-  void advance(std::chrono::milliseconds d) {
-    ticks_ += std::chrono::duration_cast<TimePoint::duration>(d).count();
-  }
-
- private:
-  std::atomic<TimePoint::duration::rep> ticks_;
 };
 
 /// Milliseconds since the Unix epoch (what the store keeps).

@@ -8,18 +8,15 @@
 #include <algorithm>
 #include <boost/json.hpp>
 #include <cstdio>
-#include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <thread>
 
-#include "connectors/common/crypto.hpp"
 #include "tests/fakes/fake_slack.hpp"
-#include "tests/support/process.hpp"
+#include "tests/support/signatures.hpp"
+#include "tests/support/steward_process.hpp"
 
 using namespace steward;
 using Clock = std::chrono::system_clock;
-namespace fs = std::filesystem;
 
 namespace {
 
@@ -53,31 +50,21 @@ int main(int argc, char** argv) {
   fo.token = "xoxb-bench";
   fakes::FakeSlack slack(fo);
   if (!slack.ok()) return 1;
-  steward::testing::TempDir dir;
-  fs::path config = dir.path() / "steward.toml";
-  std::ofstream(config)
-      << "[server]\nlisten = \"127.0.0.1:0\"\n[store]\npath = \"s.db\"\n"
-         "[company]\nname = \"Acme\"\ndomains = [\"acme.example\"]\n"
-         "[slack]\nbot_token = \"xoxb-bench\"\nsigning_secret = \"bench\"\n"
-         "api_base = \""
-      << slack.api_base()
-      << "\"\n"
-         "approvals_channel = \"C_APPROVALS\"\nsales_channel = \"C_SALES\"\n"
-         "channel_interval = \""
-      << channel_interval_ms
-      << "ms\"\n"
-         "[email]\nfrom = \"Acme <sales@acme.example>\"\nmaildir = \"mail\"\n"
-         "[[people]]\nname = \"Dana\"\nslack_id = \"U_DANA\"\nroles = [\"director\"]\n"
-         "[forms.website]\nformat = \"json\"\nsecret = \"bench-secret\"\n";
-  steward::testing::Child child(
-      {bin, "serve", "--config", config.string(), "--port-file", (dir.path() / "port").string()},
-      dir.path() / "log");
-  auto port = steward::testing::wait_for_file(dir.path() / "port");
-  if (port.empty()) {
-    std::cerr << steward::testing::slurp(dir.path() / "log");
+  steward::testing::StewardConfig config;
+  config.store("s.db")
+      .slack("xoxb-bench", "bench", slack.api_base())
+      .duration("slack", "channel_interval", std::chrono::milliseconds(channel_interval_ms))
+      .maildir("Acme <sales@acme.example>")
+      .person({"Dana", "U_DANA", "", {"director"}})
+      .form("website", "json", "bench-secret");
+  steward::testing::StewardOptions options;
+  options.binary = bin;
+  steward::testing::StewardProcess steward(std::move(config), std::move(options));
+  if (!steward.start()) {
+    std::cerr << steward.error() << "\n";
     return 1;
   }
-  httplib::Client http("127.0.0.1", std::stoi(port));
+  httplib::Client& http = steward.http();
   http.set_keep_alive(true);
   http.set_tcp_nodelay(
       true);  // headers and body go in separate writes; avoid Nagle+delayed-ACK stalls
@@ -98,8 +85,7 @@ int main(int argc, char** argv) {
         R"(","email":")" + email +
         R"(","company":"Prospect","employees":500,"budget":80000,"phone":"+1 555 0100","message":"Please send a quote asap, we want to buy this month."})";
     httplib::Headers h{
-        {"X-Steward-Signature",
-         "sha256=" + connectors::base64_encode(connectors::hmac_sha256("bench-secret", body))}};
+        {"X-Steward-Signature", steward::testing::form_signature("bench-secret", body)}};
     auto sent = Clock::now();
     auto t0 = std::chrono::steady_clock::now();
     auto r = http.Post("/hooks/forms/website", h, body, "application/json");
@@ -131,7 +117,7 @@ int main(int argc, char** argv) {
                                   std::chrono::milliseconds(std::max(0, interval_ms)) -
                                   (std::chrono::steady_clock::now() - t0));
   }
-  child.stop(SIGTERM);
+  steward.stop(SIGTERM);
   double ref = pct(healthz_ms, 0.5);
   std::printf(
       "form POST → approval message at fake Slack, %zu runs (%d lost), one lead every %d ms, "

@@ -60,7 +60,7 @@ double steward_run(email::SmtpExecutor& exec, int total, int threads, int run) {
 }
 
 double nodemailer_run(int port, int total, int connections) {
-  auto [rc, out] = steward::testing::run(
+  auto [rc, out] = steward::testing::run_shell(
       "node " STEWARD_SOURCE_DIR "/tests/bench/smtp_nodemailer.js --port " + std::to_string(port) +
       " --messages " + std::to_string(total) + " --connections " + std::to_string(connections));
   boost::system::error_code ec;

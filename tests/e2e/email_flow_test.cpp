@@ -6,24 +6,27 @@
 
 #include <boost/json.hpp>
 #include <filesystem>
-#include <fstream>
 
 #include "connectors/common/crypto.hpp"
 #include "connectors/common/form.hpp"
-#include "tests/e2e/e2e_util.hpp"
 #include "tests/fakes/fake_slack.hpp"
-#include "tests/support/process.hpp"
+#include "tests/support/json.hpp"
+#include "tests/support/signatures.hpp"
 #include "tests/support/smtp_fake.hpp"
+#include "tests/support/steward_process.hpp"
+#include "tests/support/wait.hpp"
 
 namespace fs = std::filesystem;
+using namespace std::chrono_literals;
 using namespace steward;
-using steward::e2e::find_button_value;
-using steward::e2e::str;
-using steward::testing::Child;
-using steward::testing::eventually;
+using steward::testing::CommandResult;
+using steward::testing::find_button_value;
+using steward::testing::holds_for;
 using steward::testing::jstr;
-using steward::testing::slurp;
-using steward::testing::TempDir;
+using steward::testing::StewardConfig;
+using steward::testing::StewardOptions;
+using steward::testing::StewardProcess;
+using steward::testing::wait_until;
 
 namespace {
 
@@ -53,82 +56,37 @@ class MailFlow : public ::testing::Test {
     fo.token = kToken;
     slack_ = std::make_unique<fakes::FakeSlack>(fo);
     ASSERT_TRUE(slack_->ok());
-    config_ = dir_.path() / "steward.toml";
-    std::ofstream(config_) << R"([server]
-listen = "127.0.0.1:0"
-[store]
-path = "steward.db"
-[company]
-name = "Acme"
-domains = ["acme.example"]
-[slack]
-bot_token = ")" << kToken << R"("
-signing_secret = ")" << kSigning
-                           << R"("
-api_base = ")" << slack_->api_base()
-                           << R"("
-approvals_channel = "C_APPROVALS"
-sales_channel = "C_SALES"
-support_channel = "C_SUPPORT"
-escalation_channel = "C_ESCALATE"
-[email]
-from = "Acme Support <support@acme.example>"
-smtp_url = "smtp://127.0.0.1:)"
-                           << smtp_->port() << R"("
-smtp_username = "steward"
-smtp_password = "${E2E_SMTP_PASSWORD}"
-smtp_ca_file = ")" << smtp_->cert().string()
-                           << R"("
-smtp_timeout = "5s"
-reply_domain = "in.acme.example"
-reply_secret = "${E2E_REPLY_SECRET}"
-inbound_body_limit = 200000
-[email.postmark]
-username = "postmark"
-password = "${E2E_POSTMARK_PASSWORD}"
-[email.mailgun]
-signing_key = "${E2E_MAILGUN_KEY}"
-[email.sendgrid]
-token = "${E2E_SENDGRID_TOKEN}"
-[[people]]
-name = "Dana Director"
-slack_id = "U_DANA"
-roles = ["director"]
-[[people]]
-name = "Sue Support"
-slack_id = "U_SUE"
-email = "sue@acme.example"
-roles = ["support"]
-[[people]]
-name = "Otto On-call"
-slack_id = "U0OTTO"
-roles = ["on-call"]
-[forms.website]
-format = "json"
-secret = ")" << kFormSecret << R"("
-[outbox]
-max_attempts = 3
-base_backoff = "100ms"
-)";
-    env_ = {std::string("E2E_SMTP_PASSWORD=") + kSmtpPassword,
-            std::string("E2E_REPLY_SECRET=") + kReplySecret,
-            std::string("E2E_POSTMARK_PASSWORD=") + kPostmarkPassword,
-            std::string("E2E_MAILGUN_KEY=") + kMailgunKey,
-            std::string("E2E_SENDGRID_TOKEN=") + kSendgridToken};
-    fs::remove(dir_.path() / "port");
-    child_ = std::make_unique<Child>(
-        std::vector<std::string>{STEWARD_BIN, "serve", "--config", config_.string(), "--port-file",
-                                 (dir_.path() / "port").string()},
-        dir_.path() / "steward.log", env_);
-    ASSERT_TRUE(child_->started());
-    auto port = steward::testing::wait_for_file(dir_.path() / "port");
-    ASSERT_FALSE(port.empty()) << log();
-    http_ = std::make_unique<httplib::Client>("127.0.0.1", std::stoi(port));
-    http_->set_read_timeout(10, 0);
+    StewardConfig config;
+    config.slack(kToken, kSigning, slack_->api_base())
+        .support_channels()
+        .smtp("Acme Support <support@acme.example>", smtp_->port(), "${E2E_SMTP_PASSWORD}",
+              smtp_->cert())
+        .duration("email", "smtp_timeout", 5s)
+        .str("email", "reply_domain", "in.acme.example")
+        .str("email", "reply_secret", "${E2E_REPLY_SECRET}")
+        .num("email", "inbound_body_limit", 200000)
+        .str("email.postmark", "username", "postmark")
+        .str("email.postmark", "password", "${E2E_POSTMARK_PASSWORD}")
+        .str("email.mailgun", "signing_key", "${E2E_MAILGUN_KEY}")
+        .str("email.sendgrid", "token", "${E2E_SENDGRID_TOKEN}")
+        .dana()
+        .sue()
+        .otto()
+        .form("website", "json", kFormSecret)
+        .num("outbox", "max_attempts", 3)
+        .duration("outbox", "base_backoff", 100ms);
+    StewardOptions options;
+    options.env = {std::string("E2E_SMTP_PASSWORD=") + kSmtpPassword,
+                   std::string("E2E_REPLY_SECRET=") + kReplySecret,
+                   std::string("E2E_POSTMARK_PASSWORD=") + kPostmarkPassword,
+                   std::string("E2E_MAILGUN_KEY=") + kMailgunKey,
+                   std::string("E2E_SENDGRID_TOKEN=") + kSendgridToken};
+    steward_ = std::make_unique<StewardProcess>(std::move(config), std::move(options));
+    ASSERT_TRUE(steward_->start()) << steward_->error();
   }
 
   void TearDown() override {
-    if (child_) child_->stop(SIGTERM);
+    if (steward_) steward_->stop(SIGTERM);
     // No secret may ever reach the log.
     std::string text = log();
     for (const char* secret : {kSmtpPassword, kPostmarkPassword, kMailgunKey, kSendgridToken,
@@ -136,35 +94,30 @@ base_backoff = "100ms"
       EXPECT_EQ(text.find(secret), std::string::npos) << "secret in log: " << secret;
   }
 
-  std::string log() { return slurp(dir_.path() / "steward.log"); }
+  std::string log() { return steward_ ? steward_->log() : std::string(); }
+  httplib::Client& http() { return steward_->http(); }
 
-  std::string cli(const std::string& args) {
-    std::string env;
-    for (const auto& e : env_) env += e + " ";
-    auto [rc, out] =
-        steward::testing::run(env + STEWARD_BIN + " " + args + " --config " + config_.string());
-    last_rc_ = rc;
-    return out;
+  /// `steward ARGS…` on the same config; its output, and its status in last_rc_.
+  std::string cli(std::vector<std::string> args) {
+    auto r = steward_->cli(std::move(args));
+    last_rc_ = r.rc;
+    return r.out;
   }
 
-  std::string sql(const std::string& query) {
-    auto [rc, out] = steward::testing::run("sqlite3 " + (dir_.path() / "steward.db").string() +
-                                           " \"" + query + "\"");
-    while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
-    return rc == 0 ? out : "sqlite3 failed: " + out;
-  }
+  /// One value from the store ("" when there is no row).
+  std::string sql(const std::string& query) { return steward_->scalar(query); }
 
   std::vector<fakes::RecordedCall> posts_to(const std::string& channel) {
     std::vector<fakes::RecordedCall> out;
     for (auto& c : slack_->calls("chat.postMessage"))
-      if (str(c.body, "channel") == channel) out.push_back(c);
+      if (jstr(c.body, "channel") == channel) out.push_back(c);
     return out;
   }
 
   /// The approval request (in C_APPROVALS) whose message mentions `needle`.
   std::string approval_for(const std::string& needle) {
     std::string id;
-    eventually([&] {
+    wait_until([&] {
       for (auto& c : posts_to("C_APPROVALS"))
         if (c.raw_body.find(needle) != std::string::npos)
           id = find_button_value(c.body, "approval.approve");
@@ -176,7 +129,7 @@ base_backoff = "100ms"
   /// The id of the pending approval of a drafted email reply, once there is one.
   std::string pending_reply_approval() {
     std::string id;
-    eventually([&] {
+    wait_until([&] {
       id =
           sql("SELECT a.id FROM approvals a JOIN actions x ON x.id = a.action_id "
               "WHERE a.status = 'pending' AND x.kind = 'email.send'");
@@ -188,7 +141,7 @@ base_backoff = "100ms"
   httplib::Result postmark(const boost::json::object& body,
                            const std::string& password = kPostmarkPassword) {
     httplib::Headers h{{"Authorization", basic("postmark", password)}};
-    return http_->Post("/hooks/email/postmark", h, boost::json::serialize(body),
+    return http().Post("/hooks/email/postmark", h, boost::json::serialize(body),
                        "application/json");
   }
 
@@ -220,7 +173,7 @@ base_backoff = "100ms"
 
   httplib::Result mailgun(std::vector<std::pair<std::string, std::string>> fields,
                           const std::string& key = kMailgunKey, long age = 0) {
-    std::string timestamp = e2e::now_ts(-age);
+    std::string timestamp = steward::testing::now_ts(-age);
     std::string token = connectors::random_hex(25);
     fields.emplace_back("timestamp", timestamp);
     fields.emplace_back("token", token);
@@ -230,23 +183,19 @@ base_backoff = "100ms"
     for (auto& [k, v] : fields)
       body +=
           (body.empty() ? "" : "&") + connectors::url_encode(k) + "=" + connectors::url_encode(v);
-    return http_->Post("/hooks/email/mailgun", body, "application/x-www-form-urlencoded");
+    return http().Post("/hooks/email/mailgun", body, "application/x-www-form-urlencoded");
   }
 
   httplib::Result sendgrid(const std::vector<std::pair<std::string, std::string>>& fields,
                            const std::string& token = kSendgridToken) {
     httplib::MultipartFormDataItems items;
     for (auto& [k, v] : fields) items.push_back({k, v, "", ""});
-    return http_->Post(("/hooks/email/sendgrid?token=" + token).c_str(), items);
+    return http().Post(("/hooks/email/sendgrid?token=" + token).c_str(), items);
   }
 
-  TempDir dir_;
-  fs::path config_;
-  std::vector<std::string> env_;
   std::unique_ptr<steward::testing::SmtpFake> smtp_;
   std::unique_ptr<fakes::FakeSlack> slack_;
-  std::unique_ptr<Child> child_;
-  std::unique_ptr<httplib::Client> http_;
+  std::unique_ptr<StewardProcess> steward_;
   int last_rc_ = 0;
 };
 
@@ -259,8 +208,8 @@ TEST_F(MailFlow, CustomerEmailIsTriagedEscalatedAnsweredAndTheReplyThreads) {
   ASSERT_EQ(r->status, 200) << r->body;
 
   // Triage: a summary in #support, an escalation mentioning on-call, an approval request.
-  ASSERT_TRUE(eventually([&] { return !posts_to("C_SUPPORT").empty(); })) << log();
-  ASSERT_TRUE(eventually([&] { return !posts_to("C_ESCALATE").empty(); })) << log();
+  ASSERT_TRUE(wait_until([&] { return !posts_to("C_SUPPORT").empty(); })) << log();
+  ASSERT_TRUE(wait_until([&] { return !posts_to("C_ESCALATE").empty(); })) << log();
   EXPECT_NE(posts_to("C_ESCALATE").front().raw_body.find("<@U0OTTO>"), std::string::npos)
       << posts_to("C_ESCALATE").front().raw_body;
   EXPECT_NE(posts_to("C_SUPPORT").front().raw_body.find("ann@customer.example"), std::string::npos);
@@ -268,14 +217,13 @@ TEST_F(MailFlow, CustomerEmailIsTriagedEscalatedAnsweredAndTheReplyThreads) {
   ASSERT_FALSE(approval.empty()) << log();
 
   // The reply waits for the support role: a director is refused, Sue approves.
-  auto refused = cli("approvals approve " + approval + " --as U_DANA");
+  auto refused = cli({"approvals", "approve", approval, "--as", "U_DANA"});
   EXPECT_NE(last_rc_, 0) << refused;
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
-  EXPECT_TRUE(smtp_->messages().empty());
-  auto ok = cli("approvals approve " + approval + " --as U_SUE");
+  EXPECT_TRUE(holds_for([&] { return smtp_->messages().empty(); }, 300ms));
+  auto ok = cli({"approvals", "approve", approval, "--as", "U_SUE"});
   ASSERT_EQ(last_rc_, 0) << ok;
 
-  ASSERT_TRUE(eventually([&] { return smtp_->messages().size() == 1; })) << log();
+  ASSERT_TRUE(wait_until([&] { return smtp_->messages().size() == 1; })) << log();
   auto mail = smtp_->messages().at(0);
   EXPECT_EQ(mail.at("secure"), true) << "STARTTLS must be used";
   EXPECT_EQ(jstr(mail, "user"), "steward") << "AUTH must be used";
@@ -299,13 +247,13 @@ TEST_F(MailFlow, CustomerEmailIsTriagedEscalatedAnsweredAndTheReplyThreads) {
   // The triage is recorded by a ticket.classify action the agent proposed: decided by a rule,
   // executed by the outbox and audited like any other action.
   const char* triage = "SELECT topic || '/' || risk FROM conversations";
-  EXPECT_TRUE(eventually([&] { return sql(triage) == "billing/legal"; })) << sql(triage);
+  EXPECT_TRUE(wait_until([&] { return sql(triage) == "billing/legal"; })) << sql(triage);
   EXPECT_EQ(sql("SELECT rule || ' ' || status FROM actions WHERE kind = 'ticket.classify'"),
             "decision-rights.toml#ticket-records done");
   EXPECT_EQ(sql("SELECT COUNT(*) FROM audit WHERE kind = 'decision' AND json_extract(data, "
                 "'$.kind') = 'ticket.classify'"),
             "1");
-  auto tickets = cli("tickets");
+  auto tickets = cli({"tickets"});
   EXPECT_NE(tickets.find("1 answered"), std::string::npos) << tickets;
 
   // The customer answers through Mailgun to the signed reply address (her client dropped
@@ -322,7 +270,7 @@ TEST_F(MailFlow, CustomerEmailIsTriagedEscalatedAnsweredAndTheReplyThreads) {
                         {"Message-Id", "<cust-2@customer.example>"}});
   ASSERT_TRUE(again);
   ASSERT_EQ(again->status, 200) << again->body;
-  ASSERT_TRUE(eventually([&] { return sql("SELECT messages FROM conversations") == "2"; }))
+  ASSERT_TRUE(wait_until([&] { return sql("SELECT messages FROM conversations") == "2"; }))
       << log();
   EXPECT_EQ(sql("SELECT COUNT(*) FROM conversations"), "1");
   EXPECT_NE(sql("SELECT data FROM audit WHERE kind = 'email.filed' ORDER BY seq DESC LIMIT 1")
@@ -341,7 +289,7 @@ TEST_F(MailFlow, CustomerEmailIsTriagedEscalatedAnsweredAndTheReplyThreads) {
                 {"charsets", R"({"to":"UTF-8","subject":"UTF-8","text":"UTF-8","from":"UTF-8"})"}});
   ASSERT_TRUE(third);
   ASSERT_EQ(third->status, 200) << third->body;
-  ASSERT_TRUE(eventually([&] { return sql("SELECT messages FROM conversations") == "3"; }))
+  ASSERT_TRUE(wait_until([&] { return sql("SELECT messages FROM conversations") == "3"; }))
       << log();
   EXPECT_EQ(sql("SELECT COUNT(*) FROM conversations"), "1");
   EXPECT_NE(sql("SELECT data FROM audit WHERE kind = 'email.filed' ORDER BY seq DESC LIMIT 1")
@@ -349,10 +297,10 @@ TEST_F(MailFlow, CustomerEmailIsTriagedEscalatedAnsweredAndTheReplyThreads) {
             std::string::npos);
   // A new draft waits for approval again.
   ASSERT_TRUE(
-      eventually([&] { return cli("tickets").find("awaiting approval") != std::string::npos; }));
+      wait_until([&] { return cli({"tickets"}).find("awaiting approval") != std::string::npos; }));
 
-  ASSERT_EQ(child_->stop(SIGTERM), 0) << log();
-  auto verify = cli("audit verify");
+  ASSERT_EQ(steward_->stop(SIGTERM), 0) << log();
+  auto verify = cli({"audit", "verify"});
   EXPECT_EQ(last_rc_, 0) << verify;
 }
 
@@ -369,7 +317,7 @@ TEST_F(MailFlow, AMessageIdOrAStolenReplyTokenDoesNotJoinSomeoneElsesConversatio
       from(postmark_mail("alice-1@cust.example", "Order 12 is late", "Where is my order 12?"),
            "alice@cust.example");
   ASSERT_EQ(postmark(alice_mail)->status, 200);
-  ASSERT_TRUE(eventually([&] { return sql("SELECT COUNT(*) FROM conversations") == "1"; }));
+  ASSERT_TRUE(wait_until([&] { return sql("SELECT COUNT(*) FROM conversations") == "1"; }));
   const std::string alice_conv = sql("SELECT id FROM conversations");
 
   // Mallory cites Alice's Message-ID in In-Reply-To and References.
@@ -381,7 +329,7 @@ TEST_F(MailFlow, AMessageIdOrAStolenReplyTokenDoesNotJoinSomeoneElsesConversatio
   mallory_mail["Headers"].as_array().push_back(
       {{"Name", "References"}, {"Value", "<alice-1@cust.example>"}});
   ASSERT_EQ(postmark(mallory_mail)->status, 200);
-  ASSERT_TRUE(eventually([&] { return sql("SELECT COUNT(*) FROM conversations") == "2"; }))
+  ASSERT_TRUE(wait_until([&] { return sql("SELECT COUNT(*) FROM conversations") == "2"; }))
       << log();
   const std::string mallory_conv =
       sql("SELECT id FROM conversations WHERE customer = 'mallory@evil.example'");
@@ -390,13 +338,13 @@ TEST_F(MailFlow, AMessageIdOrAStolenReplyTokenDoesNotJoinSomeoneElsesConversatio
   EXPECT_EQ(sql("SELECT linked_to FROM conversations WHERE id = '" + mallory_conv + "'"),
             alice_conv);
   EXPECT_EQ(sql("SELECT messages FROM conversations WHERE id = '" + alice_conv + "'"), "1");
-  EXPECT_NE(cli("tickets").find("split from `" + alice_conv + "`"), std::string::npos)
-      << cli("tickets");
+  EXPECT_NE(cli({"tickets"}).find("split from `" + alice_conv + "`"), std::string::npos)
+      << cli({"tickets"});
 
   // Both drafts wait; each goes to its own writer, in its own conversation.
   auto draft_for = [&](const std::string& conv) {
     std::string id;
-    eventually([&] {
+    wait_until([&] {
       id =
           sql("SELECT a.id FROM approvals a JOIN actions x ON x.id = a.action_id WHERE "
               "a.status = 'pending' AND x.conversation_id = '" +
@@ -413,11 +361,11 @@ TEST_F(MailFlow, AMessageIdOrAStolenReplyTokenDoesNotJoinSomeoneElsesConversatio
                 mallory_conv + "' AND kind = 'email.send'")
                 .find("alice"),
             std::string::npos);
-  cli("approvals approve " + alice_apr + " --as U_SUE");
+  cli({"approvals", "approve", alice_apr, "--as", "U_SUE"});
   ASSERT_EQ(last_rc_, 0);
-  cli("approvals approve " + mallory_apr + " --as U_SUE");
+  cli({"approvals", "approve", mallory_apr, "--as", "U_SUE"});
   ASSERT_EQ(last_rc_, 0);
-  ASSERT_TRUE(eventually([&] { return smtp_->messages().size() == 2; })) << log();
+  ASSERT_TRUE(wait_until([&] { return smtp_->messages().size() == 2; })) << log();
   std::string alice_token, mallory_token;
   for (const auto& m : smtp_->messages()) {
     std::string to = std::string(m.at("to").at(0).as_string());
@@ -441,7 +389,7 @@ TEST_F(MailFlow, AMessageIdOrAStolenReplyTokenDoesNotJoinSomeoneElsesConversatio
                          {"Message-Id", "<mal-2@evil.example>"}});
   ASSERT_TRUE(stolen);
   ASSERT_EQ(stolen->status, 200) << stolen->body;
-  ASSERT_TRUE(eventually([&] { return sql("SELECT COUNT(*) FROM conversations") == "3"; }))
+  ASSERT_TRUE(wait_until([&] { return sql("SELECT COUNT(*) FROM conversations") == "3"; }))
       << log();
   EXPECT_EQ(sql("SELECT messages FROM conversations WHERE id = '" + alice_conv + "'"), "1");
   EXPECT_EQ(sql("SELECT COUNT(*) FROM conversations WHERE linked_to = '" + alice_conv + "'"), "2");
@@ -455,12 +403,13 @@ TEST_F(MailFlow, AMessageIdOrAStolenReplyTokenDoesNotJoinSomeoneElsesConversatio
                               {"body-plain", "Thanks!"},
                               {"Message-Id", "<alice-2@cust.example>"}});
   ASSERT_EQ(alice_reply->status, 200);
-  ASSERT_TRUE(eventually([&] {
+  ASSERT_TRUE(wait_until([&] {
     return sql("SELECT messages FROM conversations WHERE id = '" + alice_conv + "'") == "2";
   })) << log();
 
   // Revoked: Alice's address no longer writes into the conversation, by token or by thread.
-  auto revoke = cli("tickets revoke " + alice_conv + " --address alice@cust.example --as U_SUE");
+  auto revoke =
+      cli({"tickets", "revoke", alice_conv, "--address", "alice@cust.example", "--as", "U_SUE"});
   ASSERT_EQ(last_rc_, 0) << revoke;
   auto after = mailgun({{"recipient", alice_token},
                         {"sender", "alice@cust.example"},
@@ -471,7 +420,7 @@ TEST_F(MailFlow, AMessageIdOrAStolenReplyTokenDoesNotJoinSomeoneElsesConversatio
                         {"body-plain", "One more thing"},
                         {"Message-Id", "<alice-3@cust.example>"}});
   ASSERT_EQ(after->status, 200);
-  ASSERT_TRUE(eventually([&] { return sql("SELECT COUNT(*) FROM conversations") == "4"; }))
+  ASSERT_TRUE(wait_until([&] { return sql("SELECT COUNT(*) FROM conversations") == "4"; }))
       << log();
   EXPECT_EQ(sql("SELECT messages FROM conversations WHERE id = '" + alice_conv + "'"), "2");
   EXPECT_NE(sql("SELECT link_reason FROM conversations WHERE linked_to = '" + alice_conv +
@@ -479,8 +428,8 @@ TEST_F(MailFlow, AMessageIdOrAStolenReplyTokenDoesNotJoinSomeoneElsesConversatio
                 .find("revoked"),
             std::string::npos);
 
-  ASSERT_EQ(child_->stop(SIGTERM), 0) << log();
-  auto verify = cli("audit verify");
+  ASSERT_EQ(steward_->stop(SIGTERM), 0) << log();
+  auto verify = cli({"audit", "verify"});
   EXPECT_EQ(last_rc_, 0) << verify;
   EXPECT_EQ(sql("SELECT COUNT(*) FROM audit WHERE kind = 'reply.revoked' AND actor = 'U_SUE'"),
             "1");
@@ -494,12 +443,11 @@ TEST_F(MailFlow, SupportPersonCannotApproveTheReplyToHerOwnAliasedMail) {
   ASSERT_EQ(postmark(mail)->status, 200);
   std::string approval = pending_reply_approval();
   ASSERT_FALSE(approval.empty()) << log();
-  auto own = cli("approvals approve " + approval + " --as U_SUE");
+  auto own = cli({"approvals", "approve", approval, "--as", "U_SUE"});
   EXPECT_NE(last_rc_, 0) << own;
   EXPECT_NE(own.find("four-eyes"), std::string::npos) << own;
   EXPECT_EQ(sql("SELECT status FROM approvals WHERE id = '" + approval + "'"), "pending");
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
-  EXPECT_TRUE(smtp_->messages().empty());
+  EXPECT_TRUE(holds_for([&] { return smtp_->messages().empty(); }, 300ms));
 }
 
 TEST_F(MailFlow, AutoRepliesAreRecordedButNeverAnswered) {
@@ -508,12 +456,11 @@ TEST_F(MailFlow, AutoRepliesAreRecordedButNeverAnswered) {
                              {{{"Name", "Auto-Submitted"}, {"Value", "auto-replied"}}}));
   ASSERT_TRUE(r);
   ASSERT_EQ(r->status, 200) << r->body;
-  ASSERT_TRUE(eventually([&] {
+  ASSERT_TRUE(wait_until([&] {
     return sql("SELECT COUNT(*) FROM audit WHERE kind = 'email.auto_reply'") == "1";
   })) << log();
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
-  EXPECT_TRUE(posts_to("C_SUPPORT").empty());
-  EXPECT_TRUE(posts_to("C_APPROVALS").empty());
+  EXPECT_TRUE(holds_for(
+      [&] { return posts_to("C_SUPPORT").empty() && posts_to("C_APPROVALS").empty(); }, 300ms));
   EXPECT_EQ(sql("SELECT COUNT(*) FROM actions"), "0");
   EXPECT_EQ(sql("SELECT messages FROM conversations"), "1");
 }
@@ -525,7 +472,7 @@ TEST_F(MailFlow, InboundRequestsAreVerified) {
   EXPECT_EQ(bad->status, 401) << bad->body;
   EXPECT_EQ(bad->body.find(kPostmarkPassword), std::string::npos);
 
-  auto unknown = http_->Post("/hooks/email/mandrill", "{}", "application/json");
+  auto unknown = http().Post("/hooks/email/mandrill", "{}", "application/json");
   ASSERT_TRUE(unknown);
   EXPECT_EQ(unknown->status, 404);
 
@@ -552,14 +499,14 @@ TEST_F(MailFlow, InboundRequestsAreVerified) {
   EXPECT_EQ(sg->status, 401);
 
   auto wrong_type =
-      http_->Post("/hooks/email/postmark",
+      http().Post("/hooks/email/postmark",
                   httplib::Headers{{"Authorization", basic("postmark", kPostmarkPassword)}},
                   "From=a", "application/x-www-form-urlencoded");
   ASSERT_TRUE(wrong_type);
   EXPECT_EQ(wrong_type->status, 415);
 
   auto broken =
-      http_->Post("/hooks/email/postmark",
+      http().Post("/hooks/email/postmark",
                   httplib::Headers{{"Authorization", basic("postmark", kPostmarkPassword)}},
                   "{\"From\": ", "application/json");
   ASSERT_TRUE(broken);
@@ -589,15 +536,15 @@ TEST_F(MailFlow, InboundRequestsAreVerified) {
 TEST_F(MailFlow, ApprovedLeadFollowUpIsDeliveredBySmtp) {
   const std::string lead =
       R"({"event_id":"lead-smtp","name":"Jane Doe","email":"jane@northwind.example","company":"Northwind","employees":850,"budget":60000,"message":"We need a quote for 200 seats this month, asap."})";
-  httplib::Headers h{{"X-Steward-Signature", e2e::form_signature(kFormSecret, lead)}};
-  auto r = http_->Post("/hooks/forms/website", h, lead, "application/json");
+  httplib::Headers h{{"X-Steward-Signature", steward::testing::form_signature(kFormSecret, lead)}};
+  auto r = http().Post("/hooks/forms/website", h, lead, "application/json");
   ASSERT_TRUE(r);
   ASSERT_EQ(r->status, 200) << r->body;
   std::string approval = approval_for("jane@northwind.example");
   ASSERT_FALSE(approval.empty()) << log();
-  cli("approvals approve " + approval + " --as U_DANA");
+  cli({"approvals", "approve", approval, "--as", "U_DANA"});
   ASSERT_EQ(last_rc_, 0);
-  ASSERT_TRUE(eventually([&] { return smtp_->messages().size() == 1; })) << log();
+  ASSERT_TRUE(wait_until([&] { return smtp_->messages().size() == 1; })) << log();
   auto mail = smtp_->messages().at(0);
   EXPECT_EQ(mail.at("to").at(0), "jane@northwind.example");
   EXPECT_EQ(jstr(mail.at("parsed"), "contentType"), "multipart/alternative");
@@ -612,11 +559,11 @@ TEST_F(MailFlow, SmtpFailuresRetryThenDeadLetterWithTheServerReply) {
   ASSERT_EQ(r->status, 200) << r->body;
   std::string first = pending_reply_approval();
   ASSERT_FALSE(first.empty()) << log();
-  cli("approvals approve " + first + " --as U_SUE");
-  ASSERT_TRUE(eventually([&] { return smtp_->messages().size() == 1; })) << log();
+  cli({"approvals", "approve", first, "--as", "U_SUE"});
+  ASSERT_TRUE(wait_until([&] { return smtp_->messages().size() == 1; })) << log();
   // The server has the mail before Steward commits the result: wait for the commit.
   const char* attempts = "SELECT attempts || ':' || status FROM actions WHERE kind = 'email.send'";
-  EXPECT_TRUE(eventually([&] { return sql(attempts) == "2:done"; })) << sql(attempts);
+  EXPECT_TRUE(wait_until([&] { return sql(attempts) == "2:done"; })) << sql(attempts);
 
   // 550 on RCPT: permanent — dead letter, the server's words in the audit, an alert.
   ASSERT_TRUE(smtp_->faults(
@@ -626,16 +573,16 @@ TEST_F(MailFlow, SmtpFailuresRetryThenDeadLetterWithTheServerReply) {
   ASSERT_EQ(r2->status, 200) << r2->body;
   std::string second = pending_reply_approval();
   ASSERT_FALSE(second.empty()) << log();
-  cli("approvals approve " + second + " --as U_SUE");
+  cli({"approvals", "approve", second, "--as", "U_SUE"});
   ASSERT_EQ(last_rc_, 0);
-  ASSERT_TRUE(eventually([&] {
+  ASSERT_TRUE(wait_until([&] {
     return sql("SELECT COUNT(*) FROM actions WHERE kind = 'email.send' AND status = 'dead'") == "1";
   })) << log();
   EXPECT_EQ(sql("SELECT attempts FROM actions WHERE status = 'dead'"), "1")
       << "a permanent failure is not retried";
   EXPECT_NE(sql("SELECT data FROM audit WHERE kind = 'action.dead'").find("550"),
             std::string::npos);
-  ASSERT_TRUE(eventually([&] {
+  ASSERT_TRUE(wait_until([&] {
     for (auto& c : posts_to("C_APPROVALS"))
       if (c.raw_body.find("gave up") != std::string::npos &&
           c.raw_body.find("550") != std::string::npos)
@@ -650,7 +597,7 @@ TEST_F(MailFlow, SmtpFailuresRetryThenDeadLetterWithTheServerReply) {
 namespace {
 
 TEST_F(MailFlow, CheckReportsTheMailSetUpWithoutSecrets) {
-  auto out = cli("check");
+  auto out = cli({"check"});
   EXPECT_EQ(last_rc_, 0) << out;
   EXPECT_NE(out.find("email out: smtp://127.0.0.1:" + std::to_string(smtp_->port())),
             std::string::npos)

@@ -11,7 +11,8 @@
 #include <fstream>
 #include <sstream>
 
-#include "tests/support/process.hpp"
+#include "tests/support/child.hpp"
+#include "tests/support/temp_dir.hpp"
 
 namespace fs = std::filesystem;
 using steward::testing::Child;
@@ -19,9 +20,9 @@ using steward::testing::TempDir;
 
 namespace {
 
-std::pair<int, std::string> run_in(const fs::path& dir, const std::string& args,
-                                   const std::string& bin = STEWARD_BIN) {
-  return steward::testing::run("cd " + dir.string() + " && " + bin + " " + args);
+steward::testing::CommandResult run_in(const fs::path& dir, const std::string& args,
+                                      const std::string& bin = STEWARD_BIN) {
+  return steward::testing::run_shell("cd " + dir.string() + " && " + bin + " " + args);
 }
 
 TEST(DemoMode, IgnoresASteward_tomlInTheWorkingDirectory) {

@@ -1,28 +1,31 @@
 // End to end: the real steward binary on loopback against the fake Slack Web API.
 
+#include <SQLiteCpp/SQLiteCpp.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
 
 #include <boost/json.hpp>
 #include <filesystem>
-#include <fstream>
 #include <regex>
 
-#include "connectors/common/crypto.hpp"
 #include "connectors/common/form.hpp"
-#include "tests/e2e/e2e_util.hpp"
 #include "tests/fakes/fake_slack.hpp"
-#include "tests/support/process.hpp"
+#include "tests/support/json.hpp"
+#include "tests/support/signatures.hpp"
+#include "tests/support/steward_process.hpp"
+#include "tests/support/wait.hpp"
 
 namespace fs = std::filesystem;
+using namespace std::chrono_literals;
 using namespace steward;
-using steward::e2e::count_files;
-using steward::e2e::find_button_value;
-using steward::e2e::now_ts;
-using steward::e2e::str;
-using steward::testing::Child;
-using steward::testing::eventually;
-using steward::testing::TempDir;
+using steward::testing::find_button_value;
+using steward::testing::holds_for;
+using steward::testing::jstr;
+using steward::testing::now_ts;
+using steward::testing::StewardConfig;
+using steward::testing::StewardOptions;
+using steward::testing::StewardProcess;
+using steward::testing::wait_until;
 
 namespace {
 
@@ -30,13 +33,17 @@ constexpr const char* kSigning = "e2e-signing-secret";
 constexpr const char* kFormSecret = "e2e-form-secret";
 constexpr const char* kToken = "xoxb-e2e-token";
 
-std::string form_signature(const std::string& body) {
-  return e2e::form_signature(kFormSecret, body);
+std::size_t count_files(const fs::path& dir) {
+  std::error_code ec;
+  if (!fs::exists(dir, ec)) return 0;
+  std::size_t n = 0;
+  for (const auto& e : fs::directory_iterator(dir, ec)) n += e.is_regular_file() ? 1 : 0;
+  return n;
 }
 
 std::string slack_signature(const std::string& ts, const std::string& body,
                             const std::string& secret = kSigning) {
-  return e2e::slack_signature(secret, ts, body);
+  return steward::testing::slack_signature(secret, ts, body);
 }
 
 class Steward : public ::testing::Test {
@@ -46,79 +53,30 @@ class Steward : public ::testing::Test {
     fo.token = kToken;
     slack_ = std::make_unique<fakes::FakeSlack>(fo);
     ASSERT_TRUE(slack_->ok());
-    config_ = dir_.path() / "steward.toml";
-    std::ofstream(config_) << R"([server]
-listen = "127.0.0.1:0"
-[store]
-path = "steward.db"
-[company]
-name = "Acme"
-domains = ["acme.example"]
-[slack]
-bot_token = "${E2E_SLACK_TOKEN}"
-signing_secret = ")" << kSigning
-                           << R"("
-api_base = ")" << slack_->api_base()
-                           << R"("
-response_url_base = ")" << slack_->response_url_base()
-                           << R"("
-approvals_channel = "C_APPROVALS"
-sales_channel = "C_SALES"
-[email]
-from = "Acme Sales <sales@acme.example>"
-maildir = "mail"
-[[people]]
-name = "Dana Director"
-slack_id = "U_DANA"
-email = "dana@acme.example"
-roles = ["director"]
-[[people]]
-name = "Sam Sales"
-slack_id = "U_SAM"
-email = "sam@acme.example"
-roles = ["sales"]
-[[people]]
-name = "Gail Director"
-slack_id = "U_GAIL"
-email = "Gail@Gmail.Example"
-roles = ["director"]
-[forms.website]
-format = "json"
-secret = ")" << kFormSecret << R"("
-[outbox]
-max_attempts = 3
-base_backoff = "50ms"
-[approvals]
-sweep_interval = "200ms"
-)";
-    start();
+    StewardConfig config;
+    config.slack("${E2E_SLACK_TOKEN}", kSigning, slack_->api_base(), slack_->response_url_base())
+        .maildir("Acme Sales <sales@acme.example>")
+        .dana()
+        .sam()
+        .person({"Gail Director", "U_GAIL", "Gail@Gmail.Example", {"director"}})
+        .form("website", "json", kFormSecret)
+        .num("outbox", "max_attempts", 3)
+        .duration("outbox", "base_backoff", 50ms)
+        .duration("approvals", "sweep_interval", 200ms);
+    StewardOptions options;
+    options.env = {std::string("E2E_SLACK_TOKEN=") + kToken};
+    steward_ = std::make_unique<StewardProcess>(std::move(config), std::move(options));
+    ASSERT_TRUE(steward_->start()) << steward_->error();
   }
 
-  void start() {
-    fs::remove(dir_.path() / "port");
-    child_ = std::make_unique<Child>(
-        std::vector<std::string>{STEWARD_BIN, "serve", "--config", config_.string(), "--port-file",
-                                 (dir_.path() / "port").string()},
-        dir_.path() / "steward.log",
-        std::vector<std::string>{std::string("E2E_SLACK_TOKEN=") + kToken});
-    ASSERT_TRUE(child_->started());
-    auto port = steward::testing::wait_for_file(dir_.path() / "port");
-    ASSERT_FALSE(port.empty()) << steward::testing::slurp(dir_.path() / "steward.log");
-    port_ = std::stoi(port);
-    http_ = std::make_unique<httplib::Client>("127.0.0.1", port_);
-    http_->set_read_timeout(10, 0);
-  }
-
-  std::string cli(const std::string& args) {
-    auto [rc, out] = steward::testing::run(std::string("E2E_SLACK_TOKEN=") + kToken + " " +
-                                           STEWARD_BIN + " " + args);
-    last_rc_ = rc;
-    return out;
-  }
+  httplib::Client& http() { return steward_->http(); }
+  std::string log() const { return steward_->log(); }
+  fs::path mail_new() const { return steward_->dir() / "mail/new"; }
 
   httplib::Result post_form(const std::string& body, const std::string& form = "website") {
-    httplib::Headers h{{"X-Steward-Signature", form_signature(body)}};
-    return http_->Post(("/hooks/forms/" + form).c_str(), h, body, "application/json");
+    httplib::Headers h{
+        {"X-Steward-Signature", steward::testing::form_signature(kFormSecret, body)}};
+    return http().Post(("/hooks/forms/" + form).c_str(), h, body, "application/json");
   }
 
   httplib::Result post_slack(const std::string& path, const std::string& body,
@@ -127,9 +85,8 @@ sweep_interval = "200ms"
     httplib::Headers h{{"X-Slack-Request-Timestamp", ts},
                        {"X-Slack-Signature", slack_signature(ts, body)}};
     for (auto& kv : extra) h.insert(kv);
-    return http_->Post(path.c_str(), h, body, content_type.c_str());
+    return http().Post(path.c_str(), h, body, content_type.c_str());
   }
-
   /// A block_actions payload as Slack sends it for a click in our workspace.
   boost::json::object click_payload(const std::string& user, const std::string& approval_id,
                                     const std::string& action, const std::string& message_ts,
@@ -166,17 +123,12 @@ sweep_interval = "200ms"
   std::vector<fakes::RecordedCall> posts_to(const std::string& channel) {
     std::vector<fakes::RecordedCall> out;
     for (auto& c : slack_->calls("chat.postMessage"))
-      if (str(c.body, "channel") == channel) out.push_back(c);
+      if (jstr(c.body, "channel") == channel) out.push_back(c);
     return out;
   }
 
-  TempDir dir_;
-  fs::path config_;
   std::unique_ptr<fakes::FakeSlack> slack_;
-  std::unique_ptr<Child> child_;
-  std::unique_ptr<httplib::Client> http_;
-  int port_ = 0;
-  int last_rc_ = 0;
+  std::unique_ptr<StewardProcess> steward_;
 };
 
 const std::string kHotLead =
@@ -189,55 +141,48 @@ TEST_F(Steward, LeadFlowFromFormToApprovedEmail) {
   EXPECT_NE(r->body.find("\"duplicate\":false"), std::string::npos);
 
   // The approval request reaches the approvals channel with both buttons.
-  ASSERT_TRUE(eventually([&] { return !posts_to("C_APPROVALS").empty(); }))
-      << steward::testing::slurp(dir_.path() / "steward.log");
+  ASSERT_TRUE(wait_until([&] { return !posts_to("C_APPROVALS").empty(); })) << log();
   auto approval_msg = posts_to("C_APPROVALS").front();
   EXPECT_EQ(approval_msg.header("authorization"), std::string("Bearer ") + kToken);
-  EXPECT_FALSE(str(approval_msg.body, "text").empty()) << "text fallback is required";
+  EXPECT_FALSE(jstr(approval_msg.body, "text").empty()) << "text fallback is required";
   std::string approval_id = find_button_value(approval_msg.body, "approval.approve");
   ASSERT_FALSE(approval_id.empty());
   EXPECT_EQ(find_button_value(approval_msg.body, "approval.reject"), approval_id);
   EXPECT_NE(approval_msg.raw_body.find("jane@northwind.example"), std::string::npos);
   // The sales channel got the lead summary (allowed by rule, no approval needed).
-  ASSERT_TRUE(eventually([&] { return !posts_to("C_SALES").empty(); }));
+  ASSERT_TRUE(wait_until([&] { return !posts_to("C_SALES").empty(); }));
 
   // The ts the fake gave the approval message, as Steward recorded it after posting.
   std::string msg_ts;
-  ASSERT_TRUE(eventually([&] {
-    auto [rc, out] = steward::testing::run("sqlite3 " + (dir_.path() / "steward.db").string() +
-                                           " \"SELECT message_ts FROM approvals WHERE id = '" +
-                                           approval_id + "'\"");
-    while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
-    msg_ts = out;
-    return rc == 0 && !msg_ts.empty() && msg_ts.find('.') != std::string::npos;
+  ASSERT_TRUE(wait_until([&] {
+    msg_ts = steward_->scalar("SELECT message_ts FROM approvals WHERE id = '" + approval_id + "'");
+    return !msg_ts.empty() && msg_ts.find('.') != std::string::npos;
   }));
 
   // A salesperson (not a director) is refused, ephemerally, and nothing is sent.
   auto refused = click("U_SAM", approval_id, "approval.approve", msg_ts, "sam-1", "1700000001.1");
   ASSERT_TRUE(refused);
   EXPECT_EQ(refused->status, 200);
-  ASSERT_TRUE(eventually([&] { return !slack_->calls("response").empty(); }));
+  ASSERT_TRUE(wait_until([&] { return !slack_->calls("response").empty(); }));
   auto refusal = slack_->calls("response").front();
-  EXPECT_EQ(str(refusal.body, "response_type"), "ephemeral");
-  EXPECT_NE(str(refusal.body, "text").find("not allowed"), std::string::npos);
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
-  EXPECT_EQ(count_files(dir_.path() / "mail/new"), 0u);
+  EXPECT_EQ(jstr(refusal.body, "response_type"), "ephemeral");
+  EXPECT_NE(jstr(refusal.body, "text").find("not allowed"), std::string::npos);
+  EXPECT_TRUE(holds_for([&] { return count_files(mail_new()) == 0; }, 300ms));
 
   // The director approves: the email is written exactly once and the message is updated.
   auto approved =
       click("U_DANA", approval_id, "approval.approve", msg_ts, "dana-1", "1700000002.1");
   ASSERT_TRUE(approved);
   EXPECT_EQ(approved->status, 200);
-  ASSERT_TRUE(eventually([&] { return count_files(dir_.path() / "mail/new") == 1; }))
-      << steward::testing::slurp(dir_.path() / "steward.log");
-  ASSERT_TRUE(eventually([&] { return !slack_->calls("chat.update").empty(); }));
+  ASSERT_TRUE(wait_until([&] { return count_files(mail_new()) == 1; })) << log();
+  ASSERT_TRUE(wait_until([&] { return !slack_->calls("chat.update").empty(); }));
   auto update = slack_->calls("chat.update").front();
-  EXPECT_EQ(str(update.body, "ts"), msg_ts);
-  EXPECT_EQ(str(update.body, "channel"), "C_APPROVALS");
+  EXPECT_EQ(jstr(update.body, "ts"), msg_ts);
+  EXPECT_EQ(jstr(update.body, "channel"), "C_APPROVALS");
   EXPECT_NE(update.raw_body.find("U_DANA"), std::string::npos);
   EXPECT_EQ(find_button_value(update.body, "approval.approve"), "") << "buttons must be gone";
 
-  fs::path eml = fs::directory_iterator(dir_.path() / "mail/new")->path();
+  fs::path eml = fs::directory_iterator(mail_new())->path();
   std::string mail = steward::testing::slurp(eml);
   EXPECT_NE(mail.find("To: jane@northwind.example"), std::string::npos) << mail;
   EXPECT_NE(mail.find("From: Acme Sales <sales@acme.example>"), std::string::npos) << mail;
@@ -250,55 +195,57 @@ TEST_F(Steward, LeadFlowFromFormToApprovedEmail) {
   // A second (double) click decides nothing more.
   auto again = click("U_DANA", approval_id, "approval.approve", msg_ts, "dana-2", "1700000003.1");
   ASSERT_TRUE(again);
-  ASSERT_TRUE(eventually([&] { return slack_->calls("response").size() >= 2; }));
-  EXPECT_NE(str(slack_->calls("response").back().body, "text").find("already approved"),
+  ASSERT_TRUE(wait_until([&] { return slack_->calls("response").size() >= 2; }));
+  EXPECT_NE(jstr(slack_->calls("response").back().body, "text").find("already approved"),
             std::string::npos);
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
-  EXPECT_EQ(count_files(dir_.path() / "mail/new"), 1u);
-  EXPECT_EQ(slack_->calls("chat.update").size(), 1u);
+  EXPECT_TRUE(holds_for(
+      [&] { return count_files(mail_new()) == 1 && slack_->calls("chat.update").size() == 1; },
+      300ms))
+      << count_files(mail_new()) << " mails, " << slack_->calls("chat.update").size() << " updates";
 
   // The trace tells the whole story; the chain verifies; an edited row breaks it.
-  auto trace = cli("audit trace " + approval_id + " --config " + config_.string());
-  EXPECT_EQ(last_rc_, 0) << trace;
+  const auto trace = steward_->cli({"audit", "trace", approval_id});
+  EXPECT_EQ(trace.rc, 0) << trace.out;
   for (const char* step : {"event.received", "plan", "decision", "approval.requested",
                            "approval.refused", "approval.decided", "action.result"})
-    EXPECT_NE(trace.find(step), std::string::npos) << step << "\n" << trace;
+    EXPECT_NE(trace.out.find(step), std::string::npos) << step << "\n" << trace.out;
 
-  ASSERT_EQ(child_->stop(SIGTERM), 0) << steward::testing::slurp(dir_.path() / "steward.log");
-  auto ok = cli("audit verify --config " + config_.string());
-  EXPECT_EQ(last_rc_, 0) << ok;
-  EXPECT_NE(ok.find("audit chain OK"), std::string::npos) << ok;
+  ASSERT_EQ(steward_->stop(SIGTERM), 0) << log();
+  const auto ok = steward_->cli({"audit", "verify"});
+  EXPECT_EQ(ok.rc, 0) << ok.out;
+  EXPECT_NE(ok.out.find("audit chain OK"), std::string::npos) << ok.out;
 
-  auto [rc, out] = steward::testing::run("sqlite3 " + (dir_.path() / "steward.db").string() +
-                                         " \"UPDATE audit SET actor = 'mallory' WHERE seq = 3\"");
-  ASSERT_EQ(rc, 0) << out;
-  auto broken = cli("audit verify --config " + config_.string());
-  EXPECT_NE(last_rc_, 0);
-  EXPECT_NE(broken.find("entry 3"), std::string::npos) << broken;
+  {
+    // The one write a test makes to the store: an edit behind Steward's back.
+    SQLite::Database db(steward_->db_path().string(), SQLite::OPEN_READWRITE);
+    ASSERT_EQ(db.exec("UPDATE audit SET actor = 'mallory' WHERE seq = 3"), 1);
+  }
+  const auto broken = steward_->cli({"audit", "verify"});
+  EXPECT_NE(broken.rc, 0);
+  EXPECT_NE(broken.out.find("entry 3"), std::string::npos) << broken.out;
 }
 
 TEST_F(Steward, RejectedApprovalSendsNothing) {
   ASSERT_EQ(post_form(kHotLead)->status, 200);
-  ASSERT_TRUE(eventually([&] { return !posts_to("C_APPROVALS").empty(); }));
+  ASSERT_TRUE(wait_until([&] { return !posts_to("C_APPROVALS").empty(); }));
   std::string id = find_button_value(posts_to("C_APPROVALS").front().body, "approval.reject");
   ASSERT_FALSE(id.empty());
   ASSERT_EQ(click("U_DANA", id, "approval.reject", "1700000000.000100", "d", "17.1")->status, 200);
-  ASSERT_TRUE(eventually([&] { return !slack_->calls("chat.update").empty(); }));
+  ASSERT_TRUE(wait_until([&] { return !slack_->calls("chat.update").empty(); }));
   EXPECT_NE(slack_->calls("chat.update").front().raw_body.find("ejected"), std::string::npos);
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
-  EXPECT_EQ(count_files(dir_.path() / "mail/new"), 0u);
+  EXPECT_TRUE(holds_for([&] { return count_files(mail_new()) == 0; }, 300ms));
 }
 
 TEST_F(Steward, OperatorCanApproveFromTheCommandLine) {
   ASSERT_EQ(post_form(kHotLead)->status, 200);
-  ASSERT_TRUE(eventually([&] { return !posts_to("C_APPROVALS").empty(); }));
+  ASSERT_TRUE(wait_until([&] { return !posts_to("C_APPROVALS").empty(); }));
   std::string id = find_button_value(posts_to("C_APPROVALS").front().body, "approval.approve");
-  auto refused = cli("approvals approve " + id + " --as U_SAM --config " + config_.string());
-  EXPECT_NE(last_rc_, 0) << refused;
-  auto ok = cli("approvals approve " + id + " --as U_DANA --config " + config_.string());
-  EXPECT_EQ(last_rc_, 0) << ok;
-  ASSERT_TRUE(eventually([&] { return count_files(dir_.path() / "mail/new") == 1; }));
-  ASSERT_TRUE(eventually([&] { return !slack_->calls("chat.update").empty(); }));
+  const auto refused = steward_->cli({"approvals", "approve", id, "--as", "U_SAM"});
+  EXPECT_NE(refused.rc, 0) << refused.out;
+  const auto ok = steward_->cli({"approvals", "approve", id, "--as", "U_DANA"});
+  EXPECT_EQ(ok.rc, 0) << ok.out;
+  ASSERT_TRUE(wait_until([&] { return count_files(mail_new()) == 1; }));
+  ASSERT_TRUE(wait_until([&] { return !slack_->calls("chat.update").empty(); }));
 }
 
 TEST_F(Steward, RepeatedFormDeliveryRunsOnce) {
@@ -307,10 +254,13 @@ TEST_F(Steward, RepeatedFormDeliveryRunsOnce) {
   ASSERT_TRUE(second);
   EXPECT_EQ(second->status, 200);
   EXPECT_NE(second->body.find("\"duplicate\":true"), std::string::npos) << second->body;
-  ASSERT_TRUE(eventually([&] { return !posts_to("C_APPROVALS").empty(); }));
-  std::this_thread::sleep_for(std::chrono::milliseconds(500));
-  EXPECT_EQ(posts_to("C_APPROVALS").size(), 1u);
-  EXPECT_EQ(posts_to("C_SALES").size(), 1u);
+  ASSERT_TRUE(wait_until([&] { return !posts_to("C_APPROVALS").empty(); }));
+  ASSERT_TRUE(wait_until([&] { return !posts_to("C_SALES").empty(); }));
+  EXPECT_TRUE(holds_for(
+      [&] { return posts_to("C_APPROVALS").size() == 1 && posts_to("C_SALES").size() == 1; },
+      500ms))
+      << posts_to("C_APPROVALS").size() << " approval posts, " << posts_to("C_SALES").size()
+      << " sales posts";
 }
 
 // Issue 9 (4): a lead sent as gail+x@… is Gail's own request, whatever the case or tag.
@@ -319,8 +269,7 @@ TEST_F(Steward, FourEyesHoldsForASubAddressedRequester) {
       R"({"event_id":"lead-gail","name":"Gail","email":"GAIL+x@gmail.example","company":"Big Co",)"
       R"("employees":900,"budget":90000,"message":"Need a quote for 300 seats asap, pricing please"})";
   ASSERT_EQ(post_form(lead)->status, 200);
-  ASSERT_TRUE(eventually([&] { return !posts_to("C_APPROVALS").empty(); }))
-      << steward::testing::slurp(dir_.path() / "steward.log");
+  ASSERT_TRUE(wait_until([&] { return !posts_to("C_APPROVALS").empty(); })) << log();
   std::string approval_id =
       find_button_value(posts_to("C_APPROVALS").front().body, "approval.approve");
   ASSERT_FALSE(approval_id.empty());
@@ -328,29 +277,26 @@ TEST_F(Steward, FourEyesHoldsForASubAddressedRequester) {
   auto own = click("U_GAIL", approval_id, "approval.approve", "", "gail-1", "1700000011.1");
   ASSERT_TRUE(own);
   EXPECT_EQ(own->status, 200);
-  ASSERT_TRUE(eventually([&] { return !slack_->calls("response").empty(); }));
-  EXPECT_NE(str(slack_->calls("response").front().body, "text").find("four-eyes"),
+  ASSERT_TRUE(wait_until([&] { return !slack_->calls("response").empty(); }));
+  EXPECT_NE(jstr(slack_->calls("response").front().body, "text").find("four-eyes"),
             std::string::npos)
       << slack_->calls("response").front().raw_body;
-  auto cli_own =
-      cli("approvals approve " + approval_id + " --as U_GAIL --config " + config_.string());
-  EXPECT_NE(last_rc_, 0) << cli_own;
-  EXPECT_NE(cli_own.find("four-eyes"), std::string::npos) << cli_own;
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
-  EXPECT_EQ(count_files(dir_.path() / "mail/new"), 0u);
+  const auto cli_own = steward_->cli({"approvals", "approve", approval_id, "--as", "U_GAIL"});
+  EXPECT_NE(cli_own.rc, 0) << cli_own.out;
+  EXPECT_NE(cli_own.out.find("four-eyes"), std::string::npos) << cli_own.out;
+  EXPECT_TRUE(holds_for([&] { return count_files(mail_new()) == 0; }, 300ms));
 
   // Another director decides it.
-  auto other =
-      cli("approvals approve " + approval_id + " --as U_DANA --config " + config_.string());
-  EXPECT_EQ(last_rc_, 0) << other;
-  ASSERT_TRUE(eventually([&] { return count_files(dir_.path() / "mail/new") == 1; }));
+  const auto other = steward_->cli({"approvals", "approve", approval_id, "--as", "U_DANA"});
+  EXPECT_EQ(other.rc, 0) << other.out;
+  ASSERT_TRUE(wait_until([&] { return count_files(mail_new()) == 1; }));
 }
 
 // Issue 9 (5): a signed request from another workspace or app is refused; a response_url
 // outside Slack's hooks host is never called (the refusal goes by chat.postEphemeral).
 TEST_F(Steward, SlackIdentityAndResponseUrlsAreChecked) {
   ASSERT_EQ(post_form(kHotLead)->status, 200);
-  ASSERT_TRUE(eventually([&] { return !posts_to("C_APPROVALS").empty(); }));
+  ASSERT_TRUE(wait_until([&] { return !posts_to("C_APPROVALS").empty(); }));
   std::string approval_id =
       find_button_value(posts_to("C_APPROVALS").front().body, "approval.approve");
   ASSERT_FALSE(approval_id.empty());
@@ -378,21 +324,20 @@ TEST_F(Steward, SlackIdentityAndResponseUrlsAreChecked) {
   auto sam = post_click(payload);
   ASSERT_TRUE(sam);
   EXPECT_EQ(sam->status, 200);
-  ASSERT_TRUE(eventually([&] { return !slack_->calls("chat.postEphemeral").empty(); }))
-      << steward::testing::slurp(dir_.path() / "steward.log");
+  ASSERT_TRUE(wait_until([&] { return !slack_->calls("chat.postEphemeral").empty(); })) << log();
   auto eph = slack_->calls("chat.postEphemeral").front();
-  EXPECT_EQ(str(eph.body, "user"), "U_SAM");
-  EXPECT_EQ(str(eph.body, "channel"), "C_APPROVALS");
-  EXPECT_NE(str(eph.body, "text").find("not allowed"), std::string::npos);
+  EXPECT_EQ(jstr(eph.body, "user"), "U_SAM");
+  EXPECT_EQ(jstr(eph.body, "channel"), "C_APPROVALS");
+  EXPECT_NE(jstr(eph.body, "text").find("not allowed"), std::string::npos);
   EXPECT_TRUE(slack_->calls("response").empty());
-  auto status = cli("approvals list --config " + config_.string());
-  EXPECT_NE(status.find("pending"), std::string::npos) << status;
+  const auto status = steward_->cli({"approvals", "list"});
+  EXPECT_NE(status.out.find("pending"), std::string::npos) << status.out;
 }
 
 TEST_F(Steward, ForgedAndStaleRequestsAreRejected) {
   // Form: wrong signature, unknown form, malformed body.
   httplib::Headers bad{{"X-Steward-Signature", "sha256=AAAA"}};
-  auto r = http_->Post("/hooks/forms/website", bad, kHotLead, "application/json");
+  auto r = http().Post("/hooks/forms/website", bad, kHotLead, "application/json");
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 401);
   EXPECT_EQ(post_form(kHotLead, "nope")->status, 404);
@@ -407,7 +352,7 @@ TEST_F(Steward, ForgedAndStaleRequestsAreRejected) {
   httplib::Headers forged{{"X-Slack-Request-Timestamp", now_ts()},
                           {"X-Slack-Signature", slack_signature(now_ts(), body, "wrong")}};
   EXPECT_EQ(
-      http_->Post("/slack/commands", forged, body, "application/x-www-form-urlencoded")->status,
+      http().Post("/slack/commands", forged, body, "application/x-www-form-urlencoded")->status,
       401);
   EXPECT_EQ(
       post_slack("/slack/commands", body, "application/x-www-form-urlencoded", {}, now_ts(-330))
@@ -417,10 +362,9 @@ TEST_F(Steward, ForgedAndStaleRequestsAreRejected) {
       post_slack("/slack/commands", body, "application/x-www-form-urlencoded", {}, now_ts(+330))
           ->status,
       401);
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
-  EXPECT_TRUE(slack_->calls("chat.postMessage").empty());
-  auto status = cli("approvals list --all --config " + config_.string());
-  EXPECT_NE(status.find("no approvals"), std::string::npos) << status;
+  EXPECT_TRUE(holds_for([&] { return slack_->calls("chat.postMessage").empty(); }, 300ms));
+  const auto status = steward_->cli({"approvals", "list", "--all"});
+  EXPECT_NE(status.out.find("no approvals"), std::string::npos) << status.out;
 }
 
 TEST_F(Steward, SlackUrlVerificationCommandsAndRetries) {
@@ -441,7 +385,7 @@ TEST_F(Steward, SlackUrlVerificationCommandsAndRetries) {
   EXPECT_NE(cmd->body.find("ephemeral"), std::string::npos);
 
   ASSERT_EQ(post_form(kHotLead)->status, 200);
-  ASSERT_TRUE(eventually([&] { return !posts_to("C_APPROVALS").empty(); }));
+  ASSERT_TRUE(wait_until([&] { return !posts_to("C_APPROVALS").empty(); }));
   auto list = post_slack("/slack/commands",
                          "token=x&team_id=T0FAKE&user_id=U_DANA&command=%2Fsteward&text=approvals"
                          "&channel_id=C1&response_url=x&trigger_id=t-approvals",
@@ -466,17 +410,17 @@ TEST_F(Steward, SlackUrlVerificationCommandsAndRetries) {
                           {{"X-Slack-Retry-Num", "1"}, {"X-Slack-Retry-Reason", "http_timeout"}});
   ASSERT_TRUE(retry);
   EXPECT_EQ(retry->status, 200);
-  ASSERT_TRUE(eventually([&] { return !posts_to("C_GENERAL").empty(); }));
-  std::this_thread::sleep_for(std::chrono::milliseconds(500));
-  EXPECT_EQ(posts_to("C_GENERAL").size(), 1u) << "a Slack retry must not run twice";
-  EXPECT_EQ(str(posts_to("C_GENERAL").front().body, "thread_ts"), "1700000000.000200");
+  ASSERT_TRUE(wait_until([&] { return !posts_to("C_GENERAL").empty(); }));
+  EXPECT_TRUE(holds_for([&] { return posts_to("C_GENERAL").size() == 1; }, 500ms))
+      << "a Slack retry must not run twice";
+  EXPECT_EQ(jstr(posts_to("C_GENERAL").front().body, "thread_ts"), "1700000000.000200");
 }
 
 TEST_F(Steward, HealthReadinessAndMetrics) {
-  EXPECT_EQ(http_->Get("/healthz")->status, 200);
-  EXPECT_EQ(http_->Get("/readyz")->status, 200);
+  EXPECT_EQ(http().Get("/healthz")->status, 200);
+  EXPECT_EQ(http().Get("/readyz")->status, 200);
   ASSERT_EQ(post_form(kHotLead)->status, 200);
-  auto m = http_->Get("/metrics");
+  auto m = http().Get("/metrics");
   ASSERT_TRUE(m);
   EXPECT_EQ(m->status, 200);
   EXPECT_NE(
@@ -484,7 +428,7 @@ TEST_F(Steward, HealthReadinessAndMetrics) {
       std::string::npos)
       << m->body;
   EXPECT_NE(m->body.find("steward_approvals_pending"), std::string::npos);
-  EXPECT_EQ(http_->Get("/nope")->status, 404);
+  EXPECT_EQ(http().Get("/nope")->status, 404);
 }
 
 TEST_F(Steward, SlackFailuresAreRetriedThenDeadLetteredWithAnAlert) {
@@ -501,9 +445,9 @@ TEST_F(Steward, SlackFailuresAreRetriedThenDeadLetteredWithAnAlert) {
     for (auto& c : posts_to(channel)) n += c.fault.empty() ? 1 : 0;
     return n;
   };
-  ASSERT_TRUE(eventually([&] {
+  ASSERT_TRUE(wait_until([&] {
     return delivered("C_APPROVALS") == 1 && delivered("C_SALES") == 1;
-  })) << steward::testing::slurp(dir_.path() / "steward.log");
+  })) << log();
   auto calls = slack_->calls("chat.postMessage");
   ASSERT_EQ(calls.size(), 3u);
   EXPECT_EQ(calls.front().fault, "429");
@@ -526,36 +470,30 @@ TEST_F(Steward, SlackFailuresAreRetriedThenDeadLetteredWithAnAlert) {
   auto alerts = [&] {
     std::size_t n = 0;
     for (auto& c : posts_to("C_APPROVALS"))
-      if (str(c.body, "text").find("gave up") != std::string::npos) ++n;
+      if (jstr(c.body, "text").find("gave up") != std::string::npos) ++n;
     return n;
   };
-  ASSERT_TRUE(eventually([&] { return alerts() == 1; }, std::chrono::seconds(20)))
-      << steward::testing::slurp(dir_.path() / "steward.log");
+  ASSERT_TRUE(wait_until([&] { return alerts() == 1; }, std::chrono::seconds(20))) << log();
   EXPECT_EQ(slack_->calls("response").size(), 3u);
-  auto [rc, dead] = steward::testing::run(
-      "sqlite3 " + (dir_.path() / "steward.db").string() +
-      " \"SELECT kind || ':' || attempts FROM actions WHERE status = 'dead'\"");
-  EXPECT_EQ(dead, "slack.respond:3\n");
+  EXPECT_EQ(steward_->query("SELECT kind || ':' || attempts FROM actions WHERE status = 'dead'"),
+            (steward::testing::Rows{{"slack.respond:3"}}));
 }
 
 TEST(StewardDemo, StartsWithNoConfigAndAcceptsTheDemoForm) {
-  TempDir dir;
-  Child child(
-      {STEWARD_BIN, "serve", "--demo", "--port-file", (dir.path() / "port").string()},
-      dir.path() / "log",
-      {"STEWARD_LISTEN=127.0.0.1:0", "STEWARD_STORE_PATH=" + (dir.path() / "s.db").string()});
-  auto port = steward::testing::wait_for_file(dir.path() / "port");
-  ASSERT_FALSE(port.empty()) << steward::testing::slurp(dir.path() / "log");
-  httplib::Client c("127.0.0.1", std::stoi(port));
-  EXPECT_EQ(c.Get("/healthz")->status, 200);
-  std::string body = kHotLead;
+  StewardOptions options;
+  options.demo = true;
+  StewardProcess steward(StewardConfig{}, std::move(options));
+  steward.options().env = {"STEWARD_LISTEN=127.0.0.1:0",
+                           "STEWARD_STORE_PATH=" + (steward.dir() / "s.db").string()};
+  ASSERT_TRUE(steward.start()) << steward.error();
+  EXPECT_EQ(steward.http().Get("/healthz")->status, 200);
+  const std::string body = kHotLead;
   httplib::Headers h{
-      {"X-Steward-Signature", "sha256=" + connectors::base64_encode(connectors::hmac_sha256(
-                                              "steward-demo-form-secret", body))}};
-  auto r = c.Post("/hooks/forms/website", h, body, "application/json");
+      {"X-Steward-Signature", steward::testing::form_signature("steward-demo-form-secret", body)}};
+  auto r = steward.http().Post("/hooks/forms/website", h, body, "application/json");
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 200) << r->body;
-  EXPECT_EQ(child.stop(SIGTERM), 0);
+  EXPECT_EQ(steward.stop(SIGTERM), 0);
 }
 
 }  // namespace

@@ -28,6 +28,7 @@
 #include "connectors/email/message.hpp"
 #include "connectors/email/reply_token.hpp"
 #include "tests/fuzz/fuzz_util.hpp"
+#include "tests/support/manual_clock.hpp"
 
 namespace {
 

@@ -32,7 +32,7 @@
 #include <thread>
 #include <vector>
 
-#include "tests/e2e/e2e_util.hpp"
+#include "tests/support/signatures.hpp"
 
 namespace {
 
@@ -147,7 +147,7 @@ int main(int argc, char** argv) {
       http.set_write_timeout(5, 0);
       auto post = [&](const std::string& body) {
         const httplib::Headers headers{
-            {"X-Steward-Signature", steward::e2e::form_signature(opt.secret, body)}};
+            {"X-Steward-Signature", steward::testing::form_signature(opt.secret, body)}};
         return http.Post("/hooks/forms/website", headers, body, "application/json");
       };
       // Stagger the connections' first submissions over one interval.

@@ -11,13 +11,7 @@
 // channel, so this bounds the final drain), STEWARD_CRASH_REDELIVER_MS (pause between redeliveries
 // of acknowledged submissions that keep the connections busy; default by build type).
 
-#include <SQLiteCpp/SQLiteCpp.h>
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <httplib.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
@@ -32,16 +26,22 @@
 #include <thread>
 #include <vector>
 
-#include "tests/e2e/e2e_util.hpp"
 #include "tests/fakes/fake_slack.hpp"
-#include "tests/support/process.hpp"
+#include "tests/support/child.hpp"
+#include "tests/support/json.hpp"
+#include "tests/support/raw_http.hpp"
+#include "tests/support/sanitized.hpp"
+#include "tests/support/steward_process.hpp"
+#include "tests/support/wait.hpp"
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 using steward::testing::Child;
-using steward::testing::eventually;
 using steward::testing::slurp;
-using steward::testing::TempDir;
+using steward::testing::StewardConfig;
+using steward::testing::StewardOptions;
+using steward::testing::StewardProcess;
+using steward::testing::wait_until;
 
 namespace {
 
@@ -69,24 +69,6 @@ int env_int(const char* name, int fallback) {
   }
 }
 
-/// A loopback port that was free a moment ago: bound to port 0, read back, released. Steward
-/// binds it with SO_REUSEADDR, so it can be reused on every restart despite TIME_WAIT sockets.
-int free_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return 0;
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  a.sin_port = 0;
-  socklen_t len = sizeof a;
-  int port = 0;
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 &&
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0)
-    port = ntohs(a.sin_port);
-  ::close(fd);
-  return port;
-}
-
 /// One line of the load process's result file.
 struct Submission {
   int index = 0, final_status = 0, attempts = 0, unanswered = 0, refused = 0, unavailable = 0;
@@ -108,20 +90,11 @@ std::vector<Submission> read_results(const fs::path& file) {
   return out;
 }
 
-/// Runs one query returning (text key, integer) rows on a fresh read-only connection.
-std::map<std::string, long long> query_map(const fs::path& db, const std::string& sql) {
+/// (text key, integer) rows of a query on the store.
+std::map<std::string, long long> query_map(const StewardProcess& steward, const std::string& sql) {
   std::map<std::string, long long> out;
-  SQLite::Database d(db.string(), SQLite::OPEN_READONLY);
-  d.setBusyTimeout(5000);
-  SQLite::Statement q(d, sql);
-  while (q.executeStep()) out[q.getColumn(0).getString()] = q.getColumn(1).getInt64();
+  for (const auto& row : steward.query(sql)) out[row.at(0)] = std::stoll(row.at(1));
   return out;
-}
-
-long long query_int(const fs::path& db, const std::string& sql) {
-  SQLite::Database d(db.string(), SQLite::OPEN_READONLY);
-  d.setBusyTimeout(5000);
-  return d.execAndGet(sql).getInt64();
 }
 
 class ReliabilityCrash : public ::testing::Test {
@@ -131,86 +104,33 @@ class ReliabilityCrash : public ::testing::Test {
     fo.token = kToken;
     slack_ = std::make_unique<steward::fakes::FakeSlack>(fo);
     ASSERT_TRUE(slack_->ok());
-    port_ = free_port();
+    // A fixed port: the load process keeps posting to it across every restart (Steward binds
+    // with SO_REUSEADDR, so TIME_WAIT sockets do not stop it).
+    port_ = steward::testing::unused_port();
     ASSERT_GT(port_, 0);
-    db_ = dir_.path() / "steward.db";
-    config_ = dir_.path() / "steward.toml";
-    std::ofstream(config_) << "[server]\nlisten = \"127.0.0.1:" << port_ << "\"\n"
-                           << "[store]\npath = \"" << db_.string() << "\"\n"
-                           << R"([company]
-name = "Acme"
-domains = ["acme.example"]
-[slack]
-bot_token = "${CRASH_SLACK_TOKEN}"
-signing_secret = ")" << kSigning
-                           << R"("
-api_base = ")" << slack_->api_base()
-                           << R"("
-approvals_channel = "C_APPROVALS"
-sales_channel = "C_SALES"
-channel_interval = "100ms"
-[email]
-from = "Acme Sales <sales@acme.example>"
-maildir = ")" << (dir_.path() / "mail").string()
-                           << R"("
-[[people]]
-name = "Dana Director"
-slack_id = "U_DANA"
-email = "dana@acme.example"
-roles = ["director"]
-[[people]]
-name = "Sam Sales"
-slack_id = "U_SAM"
-email = "sam@acme.example"
-roles = ["sales"]
-[forms.website]
-format = "json"
-secret = ")" << kFormSecret << R"("
-[outbox]
-max_attempts = 6
-base_backoff = "50ms"
-workers = )" << kOutboxWorkers
-                           << "\n";
+    StewardConfig config;
+    config.listen(port_)
+        .slack("${CRASH_SLACK_TOKEN}", kSigning, slack_->api_base())
+        .duration("slack", "channel_interval", 100ms)
+        .maildir("Acme Sales <sales@acme.example>")
+        .dana()
+        .sam()
+        .form("website", "json", kFormSecret)
+        .num("outbox", "max_attempts", 6)
+        .duration("outbox", "base_backoff", 50ms)
+        .num("outbox", "workers", kOutboxWorkers);
+    StewardOptions options;
+    options.env = {std::string("CRASH_SLACK_TOKEN=") + kToken};
+    options.ready_timeout = 60s;
+    steward_ = std::make_unique<StewardProcess>(std::move(config), std::move(options));
   }
 
-  /// Starts steward on the fixed port and waits until GET /readyz answers 200.
-  bool start_steward() {
-    fs::remove(dir_.path() / "port");
-    steward_ = std::make_unique<Child>(
-        std::vector<std::string>{STEWARD_BIN, "serve", "--config", config_.string(), "--port-file",
-                                 (dir_.path() / "port").string()},
-        dir_.path() / "steward.log",
-        std::vector<std::string>{std::string("CRASH_SLACK_TOKEN=") + kToken});
-    if (!steward_->started()) return false;
-    if (steward::testing::wait_for_file(dir_.path() / "port", 60s).empty()) return false;
-    httplib::Client c("127.0.0.1", port_);
-    c.set_connection_timeout(0, 200000);
-    c.set_read_timeout(2, 0);
-    return eventually(
-        [&] {
-          auto r = c.Get("/readyz");
-          return r && r->status == 200;
-        },
-        30s);
-  }
+  fs::path dir() const { return steward_->dir(); }
+  std::string log_tail() { return steward_->log_tail(); }
 
-  std::string cli(const std::string& args, int& rc) {
-    auto [code, out] = steward::testing::run(std::string("CRASH_SLACK_TOKEN=") + kToken + " " +
-                                             STEWARD_BIN + " " + args);
-    rc = code;
-    return out;
-  }
-
-  std::string log_tail() {
-    std::string log = slurp(dir_.path() / "steward.log");
-    return log.size() > 4000 ? log.substr(log.size() - 4000) : log;
-  }
-
-  TempDir dir_;
-  fs::path config_, db_;
   int port_ = 0;
   std::unique_ptr<steward::fakes::FakeSlack> slack_;
-  std::unique_ptr<Child> steward_;
+  std::unique_ptr<StewardProcess> steward_;
 };
 
 TEST_F(ReliabilityCrash, KillNineUnderLoadLosesAndRepeatsNothingOutsideTheWindow) {
@@ -229,16 +149,16 @@ TEST_F(ReliabilityCrash, KillNineUnderLoadLosesAndRepeatsNothingOutsideTheWindow
       kSanitized ? " (sanitized build)" : "");
   std::mt19937 rng(seed);
 
-  ASSERT_TRUE(start_steward()) << log_tail();
+  ASSERT_TRUE(steward_->start()) << steward_->error();
   int restarts = 0;
 
-  const fs::path results = dir_.path() / "load-results.txt";
-  const fs::path stop_file = dir_.path() / "load-stop";
+  const fs::path results = dir() / "load-results.txt";
+  const fs::path stop_file = dir() / "load-stop";
   Child load({CRASH_LOAD_BIN, "--port", std::to_string(port_), "--secret", kFormSecret, "--out",
               results.string(), "--stop-file", stop_file.string(), "--workers",
               std::to_string(kLoadConnections), "--new-ms", std::to_string(new_ms),
               "--redeliver-ms", std::to_string(redeliver_ms), "--deadline-s", "800"},
-             dir_.path() / "load.log");
+             dir() / "load.log");
   ASSERT_TRUE(load.started());
 
   // Kill at a random moment 50–400 ms after each restart became ready, with the load running.
@@ -248,11 +168,12 @@ TEST_F(ReliabilityCrash, KillNineUnderLoadLosesAndRepeatsNothingOutsideTheWindow
     std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms(rng)));
     // The load writes its results only when it exits.
     ASSERT_FALSE(fs::exists(results)) << "the load process ended early\n"
-                                      << slurp(dir_.path() / "load.log");
+                                      << slurp(dir() / "load.log");
     // 128 + SIGKILL: it was alive until our kill (no crash of its own, no clean exit).
-    ASSERT_EQ(steward_->stop(SIGKILL), 128 + SIGKILL) << log_tail();
+    ASSERT_EQ(steward_->kill9(), 128 + SIGKILL) << log_tail();
     ++kills;
-    ASSERT_TRUE(start_steward()) << "restart " << restarts + 1 << " failed\n" << log_tail();
+    ASSERT_TRUE(steward_->start()) << "restart " << restarts + 1 << " failed\n"
+                                   << steward_->error();
     ++restarts;
   }
 
@@ -260,7 +181,7 @@ TEST_F(ReliabilityCrash, KillNineUnderLoadLosesAndRepeatsNothingOutsideTheWindow
   // Let the load finish its in-flight submissions (retrying the unanswered ones) and exit.
   std::ofstream(stop_file) << "stop\n";
   int load_rc = load.stop(0, 120s);
-  ASSERT_EQ(load_rc, 0) << slurp(dir_.path() / "load.log");
+  ASSERT_EQ(load_rc, 0) << slurp(dir() / "load.log");
   const auto subs = read_results(results);
   ASSERT_FALSE(subs.empty());
   // sent acknowledged not_duplicate unanswered refused unavailable rejected
@@ -274,13 +195,13 @@ TEST_F(ReliabilityCrash, KillNineUnderLoadLosesAndRepeatsNothingOutsideTheWindow
   // Wait for the pipe to drain: inbox processed, no action pending or in flight.
   // Two paced posts (approval + sales alert) per lead: about one lead per second drains.
   const auto drain_timeout = std::chrono::milliseconds(60000 + 1500 * subs.size());
-  bool drained = eventually(
+  bool drained = wait_until(
       [&] {
         try {
-          return query_int(db_,
-                           "SELECT (SELECT COUNT(*) FROM inbox WHERE status = 'pending') + "
-                           "(SELECT COUNT(*) FROM actions WHERE status IN ('pending', "
-                           "'running'))") == 0;
+          return steward_->count(
+                     "SELECT (SELECT COUNT(*) FROM inbox WHERE status = 'pending') + "
+                     "(SELECT COUNT(*) FROM actions WHERE status IN ('pending', "
+                     "'running'))") == 0;
         } catch (const std::exception&) {
           return false;
         }
@@ -313,29 +234,26 @@ TEST_F(ReliabilityCrash, KillNineUnderLoadLosesAndRepeatsNothingOutsideTheWindow
   ASSERT_EQ(*indices.rbegin(), static_cast<int>(subs.size()) - 1);
 
   // ---- what the store holds
-  auto inbox = query_map(db_,
+  auto inbox = query_map(*steward_,
                          "SELECT dedupe_key, COUNT(*) FROM inbox WHERE source = 'forms' "
                          "GROUP BY dedupe_key");
-  auto leads = query_map(db_, "SELECT email, COUNT(*) FROM leads GROUP BY email");
-  auto history = query_map(db_, "SELECT email, COUNT(*) FROM lead_history GROUP BY email");
-  auto approvals = query_map(db_,
+  auto leads = query_map(*steward_, "SELECT email, COUNT(*) FROM leads GROUP BY email");
+  auto history = query_map(*steward_, "SELECT email, COUNT(*) FROM lead_history GROUP BY email");
+  auto approvals = query_map(*steward_,
                              "SELECT i.dedupe_key, COUNT(a.id) FROM inbox i JOIN approvals a "
                              "ON a.event_id = i.id WHERE i.source = 'forms' GROUP BY "
                              "i.dedupe_key");
-  auto runs = query_map(db_,
+  auto runs = query_map(*steward_,
                         "SELECT i.dedupe_key, COUNT(r.id) FROM inbox i JOIN runs r ON "
                         "r.event_id = i.id WHERE i.source = 'forms' GROUP BY i.dedupe_key");
-  auto unposted = query_int(db_,
-                            "SELECT COUNT(*) FROM approvals WHERE message_ts IS NULL OR "
-                            "message_ts = ''");
-  auto bad_events = query_int(db_, "SELECT COUNT(*) FROM inbox WHERE status <> 'done'");
-  auto dead_actions = query_int(db_, "SELECT COUNT(*) FROM actions WHERE status = 'dead'");
+  auto unposted = steward_->count(
+      "SELECT COUNT(*) FROM approvals WHERE message_ts IS NULL OR "
+      "message_ts = ''");
+  auto bad_events = steward_->count("SELECT COUNT(*) FROM inbox WHERE status <> 'done'");
+  auto dead_actions = steward_->count("SELECT COUNT(*) FROM actions WHERE status = 'dead'");
   std::set<std::string> approval_ids;
-  {
-    SQLite::Database d(db_.string(), SQLite::OPEN_READONLY);
-    SQLite::Statement q(d, "SELECT id FROM approvals");
-    while (q.executeStep()) approval_ids.insert(q.getColumn(0).getString());
-  }
+  for (const auto& row : steward_->query("SELECT id FROM approvals"))
+    approval_ids.insert(row.at(0));
 
   // ---- what (fake) Slack received
   std::map<std::string, int> approval_posts, sales_posts;
@@ -343,9 +261,9 @@ TEST_F(ReliabilityCrash, KillNineUnderLoadLosesAndRepeatsNothingOutsideTheWindow
   const std::regex lead_email(R"(crash-(\d+)@northwind\.example)");
   for (const auto& c : slack_->calls("chat.postMessage")) {
     ++posts;
-    std::string channel = steward::e2e::str(c.body, "channel");
+    std::string channel = steward::testing::jstr(c.body, "channel");
     if (channel == "C_APPROVALS") {
-      ++approval_posts[steward::e2e::find_button_value(c.body, "approval.approve")];
+      ++approval_posts[steward::testing::find_button_value(c.body, "approval.approve")];
     } else if (channel == "C_SALES") {
       std::smatch m;
       ++sales_posts[std::regex_search(c.raw_body, m, lead_email) ? m[1].str() : std::string()];
@@ -416,10 +334,9 @@ TEST_F(ReliabilityCrash, KillNineUnderLoadLosesAndRepeatsNothingOutsideTheWindow
   EXPECT_EQ(dup_history, 0) << "a lead's pipeline upsert was applied twice";
   EXPECT_EQ(lost_leads + lost_approvals + extra_approvals + extra_runs + unposted_ids, 0);
 
-  int rc = 0;
-  auto verify = cli("audit verify --config " + config_.string(), rc);
-  EXPECT_EQ(rc, 0) << verify;
-  EXPECT_NE(verify.find("audit chain OK"), std::string::npos) << verify;
+  const auto verify = steward_->cli({"audit", "verify"});
+  EXPECT_EQ(verify.rc, 0) << verify.out;
+  EXPECT_NE(verify.out.find("audit chain OK"), std::string::npos) << verify.out;
 }
 
 }  // namespace

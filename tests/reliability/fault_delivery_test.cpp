@@ -3,12 +3,10 @@
 // script. Every action must end delivered or dead-lettered with an alert, Retry-After must be
 // honoured (measured on the fakes' clocks), and nothing may be delivered twice.
 
-#include <SQLiteCpp/SQLiteCpp.h>
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
-#include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -18,7 +16,6 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <set>
 #include <string>
@@ -28,8 +25,13 @@
 #include "connectors/common/crypto.hpp"
 #include "connectors/common/form.hpp"
 #include "tests/fakes/fake_slack.hpp"
-#include "tests/support/process.hpp"
+#include "tests/support/json.hpp"
+#include "tests/support/raw_http.hpp"
+#include "tests/support/sanitized.hpp"
+#include "tests/support/signatures.hpp"
 #include "tests/support/smtp_fake.hpp"
+#include "tests/support/steward_process.hpp"
+#include "tests/support/wait.hpp"
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
@@ -37,11 +39,12 @@ using steward::fakes::FakeSlack;
 using steward::fakes::Fault;
 using steward::fakes::FaultKind;
 using steward::fakes::RecordedCall;
-using steward::testing::Child;
-using steward::testing::eventually;
+using steward::testing::holds_for;
 using steward::testing::jstr;
-using steward::testing::slurp;
-using steward::testing::TempDir;
+using steward::testing::StewardConfig;
+using steward::testing::StewardOptions;
+using steward::testing::StewardProcess;
+using steward::testing::wait_until;
 
 namespace {
 
@@ -55,54 +58,22 @@ constexpr const char* kSmtpPassword = "fault-smtp-pass-7q";
 /// [slack] timeout: the Slack client's per-call timeout, which a hang must outlast.
 constexpr auto kSlackClientTimeout = std::chrono::seconds(3 * kScale);
 
-std::string str(const boost::json::value& body, std::string_view key) {
-  if (!body.is_object()) return {};
-  auto it = body.get_object().find(key);
-  if (it == body.get_object().end() || !it->value().is_string()) return {};
-  return std::string(it->value().get_string());
-}
-
 double seconds(std::chrono::system_clock::duration d) {
   return std::chrono::duration<double>(d).count();
 }
 
 // ------------------------------------------------------------------------------ the fakes
 
-/// A raw HTTP/1.1 POST on a fresh socket; returns {bytes read, errno of the failing read}.
-std::pair<std::string, int> raw_post(int port, const std::string& path) {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return {"", errno};
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<std::uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  timeval tv{5, 0};
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    int e = errno;
-    ::close(fd);
-    return {"", e};
-  }
-  std::string body = R"({"channel":"C1","text":"hi"})";
-  std::string req = "POST " + path +
-                    " HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer xoxb-test-token\r\n"
-                    "Content-Type: application/json\r\nContent-Length: " +
-                    std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
-  (void)::send(fd, req.data(), req.size(), MSG_NOSIGNAL);
-  std::string got;
-  int err = 0;
-  char buf[4096];
-  for (;;) {
-    ssize_t n = ::recv(fd, buf, sizeof buf, 0);
-    if (n > 0) {
-      got.append(buf, static_cast<std::size_t>(n));
-      continue;
-    }
-    if (n < 0) err = errno;
-    break;
-  }
-  ::close(fd);
-  return {got, err};
+/// A POST to the fake on a fresh connection, to see exactly what comes back: no bytes and a
+/// reset, or no bytes and an orderly close.
+steward::testing::Reply raw_post(int port, const std::string& path) {
+  return steward::testing::raw_exchange(
+      port,
+      steward::testing::build_request(
+          "POST", path,
+          {{"Authorization", "Bearer xoxb-test-token"}, {"Content-Type", "application/json"}},
+          R"({"channel":"C1","text":"hi"})"),
+      false, 5s);
 }
 
 TEST(FaultFakes, SlackScriptIsAppliedCallByCall) {
@@ -142,13 +113,15 @@ TEST(FaultFakes, SlackScriptIsAppliedCallByCall) {
     EXPECT_NE(r->body.find("\"ok\":true"), std::string::npos);
   }
   // reset: a TCP RST, no reply bytes at all.
-  auto [reset_bytes, reset_errno] = raw_post(slack.port(), "/api/chat.postMessage");
-  EXPECT_EQ(reset_bytes, "");
-  EXPECT_EQ(reset_errno, ECONNRESET) << std::strerror(reset_errno);
+  auto reset = raw_post(slack.port(), "/api/chat.postMessage");
+  EXPECT_EQ(reset.raw, "");
+  EXPECT_EQ(reset.recv_errno, ECONNRESET) << std::strerror(reset.recv_errno);
+  EXPECT_TRUE(reset.closed);
   // close: an orderly FIN, no reply bytes.
-  auto [close_bytes, close_errno] = raw_post(slack.port(), "/api/chat.postMessage");
-  EXPECT_EQ(close_bytes, "");
-  EXPECT_EQ(close_errno, 0) << std::strerror(close_errno);
+  auto closed = raw_post(slack.port(), "/api/chat.postMessage");
+  EXPECT_EQ(closed.raw, "");
+  EXPECT_EQ(closed.recv_errno, 0) << std::strerror(closed.recv_errno);
+  EXPECT_TRUE(closed.closed);
   auto started = std::chrono::steady_clock::now();
   r = post();
   ASSERT_TRUE(r);
@@ -207,17 +180,10 @@ TEST(FaultFakes, SmtpServerHangsAndResets) {
   ASSERT_TRUE(smtp.faults(
       {{{"stage", "connect"}, {"kind", "reset"}}, {{"stage", "connect"}, {"kind", "hang"}}}));
   auto greet = [&](std::string& got) {
-    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(static_cast<std::uint16_t>(smtp.port()));
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    int fd = steward::testing::connect_loopback(smtp.port());
+    if (fd < 0) return errno;
     timeval tv{1, 0};
     ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-      ::close(fd);
-      return errno;
-    }
     char buf[512];
     ssize_t n = ::recv(fd, buf, sizeof buf, 0);
     int err = n < 0 ? errno : 0;
@@ -257,59 +223,30 @@ class FaultDelivery : public ::testing::Test {
     fo.token = kToken;
     slack_ = std::make_unique<FakeSlack>(fo);
     ASSERT_TRUE(slack_->ok());
-    config_ = dir_.path() / "steward.toml";
-    std::ofstream(config_) << R"([server]
-listen = "127.0.0.1:0"
-[store]
-path = "steward.db"
-[company]
-name = "Acme"
-domains = ["acme.example"]
-[slack]
-bot_token = "${FAULT_SLACK_TOKEN}"
-signing_secret = ")" << kSigning
-                           << R"("
-api_base = ")" << slack_->api_base()
-                           << R"("
-response_url_base = ")" << slack_->response_url_base()
-                           << R"("
-approvals_channel = "C_APPROVALS"
-sales_channel = "C_SALES"
-channel_interval = "1s"
-timeout = ")" << kSlackClientTimeout.count()
-                           << R"(s"
-[email]
-from = "Acme Sales <sales@acme.example>"
-smtp_url = "smtp://127.0.0.1:)"
-                           << smtp_->port() << R"("
-smtp_username = "steward"
-smtp_password = "${FAULT_SMTP_PASSWORD}"
-smtp_ca_file = ")" << smtp_->cert().string()
-                           << R"("
-smtp_timeout = ")" << 2 * kScale
-                           << R"(s"
-[[people]]
-name = "Dana Director"
-slack_id = "U_DANA"
-email = "dana@acme.example"
-roles = ["director"]
-[forms.website]
-format = "json"
-secret = ")" << kFormSecret << R"("
-[outbox]
-max_attempts = 8
-base_backoff = "100ms"
-max_backoff = "1s"
-workers = 3
-[approvals]
-sweep_interval = "500ms"
-)";
-    env_ = {std::string("FAULT_SLACK_TOKEN=") + kToken,
-            std::string("FAULT_SMTP_PASSWORD=") + kSmtpPassword};
+    StewardConfig config;
+    config.slack("${FAULT_SLACK_TOKEN}", kSigning, slack_->api_base(), slack_->response_url_base())
+        .duration("slack", "channel_interval", 1s)
+        .duration("slack", "timeout", kSlackClientTimeout)
+        .smtp("Acme Sales <sales@acme.example>", smtp_->port(), "${FAULT_SMTP_PASSWORD}",
+              smtp_->cert())
+        .duration("email", "smtp_timeout", 2s * kScale)
+        .dana()
+        .form("website", "json", kFormSecret)
+        .num("outbox", "max_attempts", 8)
+        .duration("outbox", "base_backoff", 100ms)
+        .duration("outbox", "max_backoff", 1s)
+        .num("outbox", "workers", 3)
+        .duration("approvals", "sweep_interval", 500ms);
+    StewardOptions options;
+    options.env = {std::string("FAULT_SLACK_TOKEN=") + kToken,
+                   std::string("FAULT_SMTP_PASSWORD=") + kSmtpPassword};
+    options.ready_timeout = 20s * kScale;
+    options.http_timeout_s = 10 * kScale;
+    steward_ = std::make_unique<StewardProcess>(std::move(config), std::move(options));
   }
 
   void TearDown() override {
-    if (child_) child_->stop(SIGTERM);
+    if (steward_) steward_->stop(SIGTERM);
     std::string text = log();
     for (const char* secret : {kSmtpPassword, kToken, kSigning, kFormSecret})
       EXPECT_EQ(text.find(secret), std::string::npos) << "secret in log: " << secret;
@@ -317,38 +254,19 @@ sweep_interval = "500ms"
       EXPECT_EQ(text.find(report), std::string::npos) << "sanitizer report in log:\n" << text;
   }
 
-  void start() {
-    fs::remove(dir_.path() / "port");
-    child_ = std::make_unique<Child>(
-        std::vector<std::string>{STEWARD_BIN, "serve", "--config", config_.string(), "--port-file",
-                                 (dir_.path() / "port").string()},
-        dir_.path() / "steward.log", env_);
-    ASSERT_TRUE(child_->started());
-    auto port = steward::testing::wait_for_file(dir_.path() / "port", 20s * kScale);
-    ASSERT_FALSE(port.empty()) << log();
-    http_ = std::make_unique<httplib::Client>("127.0.0.1", std::stoi(port));
-    http_->set_read_timeout(10 * kScale, 0);
-  }
+  void start() { ASSERT_TRUE(steward_->start()) << steward_->error(); }
 
-  std::string log() { return slurp(dir_.path() / "steward.log"); }
+  std::string log() { return steward_ ? steward_->log() : std::string(); }
+  httplib::Client& http() { return steward_->http(); }
 
   /// Rows of a read-only query on Steward's database, every column as text (NULL → "").
-  std::vector<std::vector<std::string>> query(const std::string& sql) {
-    std::vector<std::vector<std::string>> rows;
+  steward::testing::Rows query(const std::string& sql) {
     try {
-      SQLite::Database db((dir_.path() / "steward.db").string(), SQLite::OPEN_READONLY);
-      db.setBusyTimeout(5000);
-      SQLite::Statement st(db, sql);
-      while (st.executeStep()) {
-        std::vector<std::string> row;
-        for (int i = 0; i < st.getColumnCount(); ++i)
-          row.push_back(st.getColumn(i).isNull() ? "" : st.getColumn(i).getString());
-        rows.push_back(std::move(row));
-      }
+      return steward_->query(sql);
     } catch (const std::exception& e) {
-      ADD_FAILURE() << "query failed: " << e.what() << "\n" << sql;
+      ADD_FAILURE() << e.what();
+      return {};
     }
-    return rows;
   }
   std::string scalar(const std::string& sql) {
     auto rows = query(sql);
@@ -367,10 +285,9 @@ sweep_interval = "500ms"
                            "We need a quote for 200 seats this month, please send "
                            "pricing asap."}};
     std::string body = boost::json::serialize(o);
-    httplib::Headers h{{"X-Steward-Signature",
-                        "sha256=" + steward::connectors::base64_encode(
-                                        steward::connectors::hmac_sha256(kFormSecret, body))}};
-    return http_->Post("/hooks/forms/website", h, body, "application/json");
+    httplib::Headers h{
+        {"X-Steward-Signature", steward::testing::form_signature(kFormSecret, body)}};
+    return http().Post("/hooks/forms/website", h, body, "application/json");
   }
 
   /// A director's signed "Approve" click on the approval message at `message_ts`.
@@ -397,17 +314,16 @@ sweep_interval = "500ms"
            {"action_ts", action_ts}}}}};
     std::string body =
         "payload=" + steward::connectors::url_encode(boost::json::serialize(payload));
-    std::string ts = std::to_string(std::time(nullptr));
-    std::string sig = "v0=" + steward::connectors::to_hex(steward::connectors::hmac_sha256(
-                                  kSigning, "v0:" + ts + ":" + body));
+    std::string ts = steward::testing::now_ts();
+    std::string sig = steward::testing::slack_signature(kSigning, ts, body);
     httplib::Headers h{{"X-Slack-Request-Timestamp", ts}, {"X-Slack-Signature", sig}};
-    return http_->Post("/slack/interactivity", h, body, "application/x-www-form-urlencoded");
+    return http().Post("/slack/interactivity", h, body, "application/x-www-form-urlencoded");
   }
 
   /// Approves (by signed clicks) every pending request as soon as its message is posted, until
   /// `want` have been approved or `timeout` passes; returns how many were.
   std::size_t approve_all(std::size_t want, std::chrono::milliseconds timeout) {
-    eventually(
+    wait_until(
         [&] {
           for (const auto& row :
                query("SELECT id, message_ts FROM approvals WHERE status = 'pending' AND "
@@ -422,14 +338,10 @@ sweep_interval = "500ms"
     return approved_.size();
   }
 
-  TempDir dir_;
   std::set<std::string> approved_;
-  fs::path config_;
-  std::vector<std::string> env_;
   std::unique_ptr<steward::testing::SmtpFake> smtp_;
   std::unique_ptr<FakeSlack> slack_;
-  std::unique_ptr<Child> child_;
-  std::unique_ptr<httplib::Client> http_;
+  std::unique_ptr<StewardProcess> steward_;
 };
 
 /// A call is "the same call" again when method and body are identical (Steward stores the
@@ -463,7 +375,7 @@ TEST_F(FaultDelivery, EveryActionIsDeliveredOnceOrDeadLetteredWithAnAlert) {
   slack_->add_fault_rule(
       "chat.postMessage",
       [doomed_company](const RecordedCall& c) {
-        return str(c.body, "channel") == "C_SALES" &&
+        return jstr(c.body, "channel") == "C_SALES" &&
                c.raw_body.find(doomed_company) != std::string::npos;
       },
       Fault{FaultKind::k500, 1000, 1, 0ms});
@@ -493,7 +405,7 @@ TEST_F(FaultDelivery, EveryActionIsDeliveredOnceOrDeadLetteredWithAnAlert) {
   ASSERT_EQ(approve_all(kLeads, 60s * kScale), static_cast<std::size_t>(kLeads)) << log();
 
   // Quiescence: nothing pending or running, every fault script used up.
-  bool settled = eventually(
+  bool settled = wait_until(
       [&] {
         return scalar("SELECT COUNT(*) FROM actions WHERE status IN ('pending', 'running')") ==
                    "0" &&
@@ -528,9 +440,9 @@ TEST_F(FaultDelivery, EveryActionIsDeliveredOnceOrDeadLetteredWithAnAlert) {
   auto delivered_alert = [&](const std::string& action_id) {
     for (const auto& c : calls)
       if (c.method == "chat.postMessage" && c.fault.empty() &&
-          str(c.body, "channel") == "C_APPROVALS" &&
-          str(c.body, "text").find("gave up") != std::string::npos &&
-          str(c.body, "text").find(action_id) != std::string::npos)
+          jstr(c.body, "channel") == "C_APPROVALS" &&
+          jstr(c.body, "text").find("gave up") != std::string::npos &&
+          jstr(c.body, "text").find(action_id) != std::string::npos)
         return true;
     return false;
   };
@@ -573,8 +485,8 @@ TEST_F(FaultDelivery, EveryActionIsDeliveredOnceOrDeadLetteredWithAnAlert) {
   int doomed_calls = 0;
   for (const auto& c : calls) {
     if (c.fault.empty()) continue;
-    bool doomed =
-        c.raw_body.find(doomed_company) != std::string::npos && str(c.body, "channel") == "C_SALES";
+    bool doomed = c.raw_body.find(doomed_company) != std::string::npos &&
+                  jstr(c.body, "channel") == "C_SALES";
     ++faults_by_kind[c.method + " " + c.fault + (doomed ? " (doomed rule)" : "")];
     doomed_calls += doomed;
     if (!doomed) {
@@ -725,7 +637,7 @@ TEST_F(FaultDelivery, SmtpHangAfterDataEndsWithinTheSmtpTimeout) {
   const auto smtp_timeout = 2s * kScale;
   // Generous: the timeout, a retry backoff, a fresh connection and the second transaction.
   const auto budget = smtp_timeout + 8s * kScale;
-  bool delivered = eventually([&] { return smtp_->messages().size() == 1; }, budget);
+  bool delivered = wait_until([&] { return smtp_->messages().size() == 1; }, budget);
   const double took = seconds(std::chrono::steady_clock::now() - approved);
   std::printf("[ smtp hang] DATA hang: delivered=%d after %.1f s (smtp_timeout %lld s)\n",
               delivered, took, static_cast<long long>(smtp_timeout.count()));
@@ -737,13 +649,13 @@ TEST_F(FaultDelivery, SmtpHangAfterDataEndsWithinTheSmtpTimeout) {
                                 "actions WHERE kind = 'email.send'");
   ASSERT_EQ(smtp_->fault_log().size(), 1u);
   if (!delivered) return;
-  ASSERT_TRUE(eventually(
+  ASSERT_TRUE(wait_until(
       [&] { return scalar("SELECT status FROM actions WHERE kind = 'email.send'") == "done"; }));
   EXPECT_EQ(scalar("SELECT attempts FROM actions WHERE kind = 'email.send'"), "2");
   EXPECT_NE(scalar("SELECT data FROM audit WHERE kind = 'action.retry'").find("timed out"),
             std::string::npos);
-  std::this_thread::sleep_for(500ms);
-  EXPECT_EQ(smtp_->messages().size(), 1u);
+  EXPECT_TRUE(holds_for([&] { return smtp_->messages().size() == 1; }, 500ms))
+      << smtp_->messages().size() << " messages";
 }
 
 }  // namespace

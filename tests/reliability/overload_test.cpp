@@ -4,7 +4,6 @@
 //
 // STEWARD_FLOOD_SECONDS (default 60) sets the flood's length.
 
-#include <SQLiteCpp/SQLiteCpp.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
 
@@ -16,13 +15,14 @@
 #include <mutex>
 #include <thread>
 
-#include "tests/e2e/e2e_util.hpp"
-#include "tests/support/process.hpp"
+#include "tests/support/sanitized.hpp"
+#include "tests/support/signatures.hpp"
+#include "tests/support/steward_process.hpp"
+#include "tests/support/wait.hpp"
 
-namespace fs = std::filesystem;
 using namespace std::chrono_literals;
-using steward::testing::Child;
-using steward::testing::TempDir;
+using steward::testing::StewardConfig;
+using steward::testing::StewardProcess;
 
 namespace {
 
@@ -67,32 +67,15 @@ struct Tally {
 }  // namespace
 
 TEST(Overload, FullInboxAnswers503KeepsHealthzAndBoundsMemory) {
-  TempDir dir;
-  const fs::path config = dir.path() / "steward.toml";
-  std::ofstream(config) << R"([server]
-listen = "127.0.0.1:0"
-[store]
-path = "steward.db"
-[inbox]
-max_pending = )" << kMaxPending
-                        << R"(
-[email]
-from = "Acme Sales <sales@acme.example>"
-maildir = "mail"
-[forms.website]
-format = "json"
-secret = ")" << kFormSecret
-                        << R"("
-)";
-  Child child({STEWARD_BIN, "serve", "--config", config.string(), "--port-file",
-               (dir.path() / "port").string()},
-              dir.path() / "steward.log");
-  ASSERT_TRUE(child.started());
-  auto port_text = steward::testing::wait_for_file(dir.path() / "port");
-  ASSERT_FALSE(port_text.empty()) << steward::testing::slurp(dir.path() / "steward.log");
-  const int port = std::stoi(port_text);
+  StewardConfig config;
+  config.num("inbox", "max_pending", kMaxPending)
+      .maildir("Acme Sales <sales@acme.example>")
+      .form("website", "json", kFormSecret);
+  StewardProcess steward(std::move(config));
+  ASSERT_TRUE(steward.start()) << steward.error();
+  const int port = steward.port();
 
-  const long idle_rss = rss_kib(child.pid());
+  const long idle_rss = rss_kib(steward.pid());
   ASSERT_GT(idle_rss, 0);
 
   Tally tally;
@@ -106,7 +89,7 @@ secret = ")" << kFormSecret
       for (long n = 0; !stop.load(); ++n) {
         std::string body = lead_body(w, n);
         httplib::Headers h{
-            {"X-Steward-Signature", steward::e2e::form_signature(kFormSecret, body)}};
+            {"X-Steward-Signature", steward::testing::form_signature(kFormSecret, body)}};
         auto r = c.Post("/hooks/forms/website", h, body, "application/json");
         if (!r) {
           ++tally.transport;
@@ -137,7 +120,7 @@ secret = ")" << kFormSecret
   const auto end = start + std::chrono::seconds(flood_seconds());
   auto next_health = start;
   while (std::chrono::steady_clock::now() < end) {
-    peak_rss = std::max(peak_rss, rss_kib(child.pid()));
+    peak_rss = std::max(peak_rss, rss_kib(steward.pid()));
     if (std::chrono::steady_clock::now() >= next_health) {
       next_health += 200ms;
       auto t0 = std::chrono::steady_clock::now();
@@ -155,22 +138,20 @@ secret = ")" << kFormSecret
   }
   stop = true;
   for (auto& t : flood) t.join();
-  peak_rss = std::max(peak_rss, rss_kib(child.pid()));
+  peak_rss = std::max(peak_rss, rss_kib(steward.pid()));
 
   // Drain: every acknowledged event gets processed once the flood stops.
   const auto drain_start = std::chrono::steady_clock::now();
   long pending = -1, total = -1;
-  bool drained = steward::testing::eventually(
+  bool drained = steward::testing::wait_until(
       [&] {
         try {
-          SQLite::Database db((dir.path() / "steward.db").string(), SQLite::OPEN_READONLY);
-          db.exec("PRAGMA busy_timeout = 5000");
-          SQLite::Statement q(db,
-                              "SELECT (SELECT COUNT(*) FROM inbox WHERE status = 'pending'), "
-                              "(SELECT COUNT(*) FROM inbox)");
-          if (!q.executeStep()) return false;
-          pending = q.getColumn(0).getInt64();
-          total = q.getColumn(1).getInt64();
+          auto rows = steward.query(
+              "SELECT (SELECT COUNT(*) FROM inbox WHERE status = 'pending'), "
+              "(SELECT COUNT(*) FROM inbox)");
+          if (rows.empty()) return false;
+          pending = std::stol(rows[0].at(0));
+          total = std::stol(rows[0].at(1));
           return pending == 0;
         } catch (const std::exception&) {
           return false;
@@ -179,7 +160,7 @@ secret = ")" << kFormSecret
       kSanitized ? 600s : 180s);
   const double drain_s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - drain_start).count();
-  const long end_rss = rss_kib(child.pid());
+  const long end_rss = rss_kib(steward.pid());
 
   std::printf(
       "[overload] %d s flood on %d connections: 2xx %ld, 503 %ld (without Retry-After %ld), "
@@ -209,5 +190,5 @@ secret = ")" << kFormSecret
   // Memory is bounded by configuration, not by the flood's length.
   const long bound_kib = (kSanitized ? 1024L : 128L) * 1024;
   EXPECT_LT(peak_rss, bound_kib) << "peak RSS " << peak_rss / 1024 << " MiB";
-  EXPECT_TRUE(child.stop() == 0) << steward::testing::slurp(dir.path() / "steward.log");
+  EXPECT_TRUE(steward.stop() == 0) << steward.log();
 }

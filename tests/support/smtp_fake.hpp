@@ -12,7 +12,9 @@
 #include <string>
 #include <vector>
 
-#include "tests/support/process.hpp"
+#include "tests/support/child.hpp"
+#include "tests/support/json.hpp"
+#include "tests/support/temp_dir.hpp"
 
 namespace steward::testing {
 
@@ -39,7 +41,7 @@ class SmtpFake {
           "(scripts/test.sh does)";
       return;
     }
-    auto [rc, node] = run("command -v node");
+    auto [rc, node] = run_shell("command -v node");
     while (!node.empty() && (node.back() == '\n' || node.back() == '\r')) node.pop_back();
     if (rc != 0 || node.empty()) {
       error_ = "node is not installed";
@@ -50,10 +52,10 @@ class SmtpFake {
     if (o.tls || o.implicit_tls) {
       cert_ = dir_.path() / "cert.pem";
       const auto key = dir_.path() / "key.pem";
-      auto [orc, out] =
-          run("openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=localhost -addext "
-              "subjectAltName=DNS:localhost,IP:127.0.0.1 -keyout " +
-              key.string() + " -out " + cert_.string());
+      auto [orc, out] = run_shell(
+          "openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=localhost -addext "
+          "subjectAltName=DNS:localhost,IP:127.0.0.1 -keyout " +
+          key.string() + " -out " + cert_.string());
       if (orc != 0) {
         error_ = "openssl failed: " + out;
         return;
@@ -142,14 +144,5 @@ class SmtpFake {
   std::unique_ptr<httplib::Client> control_;
   int smtp_port_ = 0;
 };
-
-/// Text of a string member of a JSON object ("" when absent).
-inline std::string jstr(const boost::json::value& v, std::string_view key) {
-  if (!v.is_object()) return {};
-  auto it = v.get_object().find(key);
-  return it != v.get_object().end() && it->value().is_string()
-             ? std::string(it->value().get_string())
-             : std::string();
-}
 
 }  // namespace steward::testing

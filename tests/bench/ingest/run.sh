@@ -4,14 +4,16 @@
 #   bare      POST /hooks/forms/website   (bench_bare_beast: Beast, reads the request, answers 200;
 #                                          the ceiling on this machine)
 #   n8n       POST /webhook/bench         (Webhook trigger -> Set node scoring the lead; default
-#                                          execution saving; recipe of /work/shared/bench/n8n-anchor)
+#                                          execution saving; recipe in ../shared/bench/n8n-anchor beside
+#                                          the repository, $ANCHOR to override)
 #   node-red  POST /bench                 (http in -> function scoring the lead -> http response)
 # Every server gets the same ~630-byte lead JSON bodies; Steward gets a fresh, unique, signed set
 # per run (it deduplicates identical bodies). Load: wrk (Debian) + post.lua.
 #
 #   tests/bench/ingest/run.sh
 # Knobs (env): DURATION=10 REPEAT=3 CONCURRENCY="1 16 64" WARMUP=3 IDLE_SETTLE=5
-#   WITH_STEWARD=1 WITH_BARE=1 WITH_N8N=1 WITH_NODERED=1 BENCH_SCRATCH=/work/bench-scratch
+#   WITH_STEWARD=1 WITH_BARE=1 WITH_N8N=1 WITH_NODERED=1 BENCH_SCRATCH=../bench-scratch
+#   (beside the repository; where n8n and Node-RED are installed)
 #   BUILD_DIR=build-bench (relative to the repo) JOBS=$(nproc) SKIP_BUILD=0 MAX_RPS=15000
 #   (sizes Steward's request sets: DURATION*MAX_RPS per run) WRK_TIMEOUT=10s PERF=0 (1: perf
 #   record -g on steward during the first c=64 run; top symbols into the results) DRAIN_MAX=15
@@ -26,7 +28,8 @@ set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$HERE/../../.." && pwd)
 cd "$REPO"
-ANCHOR=${ANCHOR:-/work/shared/bench/n8n-anchor}
+# The anchor recipe and the n8n/Node-RED installs live beside the repository on every machine.
+ANCHOR=${ANCHOR:-$REPO/../shared/bench/n8n-anchor}
 
 DURATION=${DURATION:-10}
 REPEAT=${REPEAT:-3}
@@ -37,7 +40,7 @@ WITH_STEWARD=${WITH_STEWARD:-1}
 WITH_BARE=${WITH_BARE:-1}
 WITH_N8N=${WITH_N8N:-1}
 WITH_NODERED=${WITH_NODERED:-1}
-BENCH_SCRATCH=${BENCH_SCRATCH:-/work/bench-scratch}
+BENCH_SCRATCH=${BENCH_SCRATCH:-$REPO/../bench-scratch}
 BUILD_DIR=${BUILD_DIR:-build-bench}
 MAX_RPS=${MAX_RPS:-15000}
 WRK_TIMEOUT=${WRK_TIMEOUT:-10s}
@@ -445,7 +448,7 @@ N8N_NOTE=""
   echo "wrk: $(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2); node: $(node --version 2>/dev/null || echo -)$([ "$WITH_N8N" = 1 ] && echo "; n8n $N8N_VERSION")$([ "$WITH_NODERED" = 1 ] && echo "; node-red $NODERED_VERSION")"
   echo "body: $(head -1 "$RUN/common-t1.1" | cut -f2 | tr -d '\n' | wc -c)-byte lead JSON; ${DURATION}s per run, median of $REPEAT runs; wrk -t2 (-t1 at c=1) --latency; warm-up ${WARMUP}s at c=16"
   # Steward answers after an fsync of the WAL, so the disk's sync-write latency bounds its latency
-  echo "disk ($RUN): $(dd if=/dev/zero of="$RUN/dsync.probe" bs=4k count=200 oflag=dsync 2>&1 |
+  echo "disk (${RUN#"$REPO"/}): $(dd if=/dev/zero of="$RUN/dsync.probe" bs=4k count=200 oflag=dsync 2>&1 |
     awk '/copied/ { for (i = 2; i <= NF; i++) if ($i == "s,") printf "%.2f", $(i-1) * 1000 / 200 }') ms per 4 KiB O_DSYNC write (dd, 200 writes)"
   rm -f "$RUN/dsync.probe"
 } > "$RUN/header.txt"

@@ -10,6 +10,7 @@
 #include <map>
 
 #include "policies/engine/decision_rights.hpp"
+#include "tests/support/fake_agent_context.hpp"
 
 namespace steward::agents::lead {
 namespace {
@@ -17,19 +18,7 @@ namespace {
 const std::filesystem::path kRules = STEWARD_SOURCE_DIR "/policies/rules";
 const std::filesystem::path kTemplates = STEWARD_SOURCE_DIR "/policies/templates";
 
-// A tiny AgentContext over plain values.
-struct FakeContext final : AgentContext {
-  std::map<std::string, boost::json::object, std::less<>> leads;
-  mutable std::vector<std::string> looked_up;
-  TimePoint now() const override { return from_unix_ms(1'700'000'000'000); }
-  std::optional<boost::json::object> find_lead(std::string_view email) const override {
-    looked_up.emplace_back(email);
-    auto it = leads.find(email);
-    if (it == leads.end()) return std::nullopt;
-    return it->second;
-  }
-  std::vector<std::string> slack_ids_with_role(std::string_view) const override { return {}; }
-};
+using steward::testing::FakeContext;
 
 LeadQualifier make_agent() {
   auto cfg = load_config(kRules, kTemplates, "C_SALES", "Acme Ltd", "Dana Director");

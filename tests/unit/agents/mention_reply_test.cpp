@@ -8,15 +8,13 @@
 #include "bot/core/command_help.hpp"
 #include "bot/core/json.hpp"
 #include "policies/engine/decision_rights.hpp"
+#include "tests/support/fake_agent_context.hpp"
 
 namespace steward::agents::mention {
 namespace {
 
-struct NoContext final : AgentContext {
-  TimePoint now() const override { return from_unix_ms(1'700'000'000'000); }
-  std::optional<boost::json::object> find_lead(std::string_view) const override { return {}; }
-  std::vector<std::string> slack_ids_with_role(std::string_view) const override { return {}; }
-};
+// An empty context: no leads, nobody in any role.
+using NoContext = steward::testing::FakeContext;
 
 Event mention(std::string text, std::string thread_ts = "") {
   Event e;

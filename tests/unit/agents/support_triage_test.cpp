@@ -12,6 +12,8 @@
 #include <map>
 #include <random>
 
+#include "tests/support/fake_agent_context.hpp"
+
 namespace steward::agents::support {
 namespace {
 
@@ -25,20 +27,7 @@ TriageRules shipped_rules() {
   return *r;
 }
 
-// A tiny AgentContext over plain values.
-struct FakeContext final : AgentContext {
-  std::map<std::string, std::vector<std::string>, std::less<>> roles;
-  mutable std::vector<std::string> asked_roles;
-  TimePoint now() const override { return from_unix_ms(1'700'000'000'000); }
-  std::optional<boost::json::object> find_lead(std::string_view) const override {
-    return std::nullopt;
-  }
-  std::vector<std::string> slack_ids_with_role(std::string_view role) const override {
-    asked_roles.emplace_back(role);
-    auto it = roles.find(role);
-    return it == roles.end() ? std::vector<std::string>{} : it->second;
-  }
-};
+using steward::testing::FakeContext;
 
 SupportTriage make_agent(std::string escalation_channel = "C_ONCALL") {
   auto cfg =

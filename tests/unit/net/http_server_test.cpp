@@ -23,136 +23,16 @@
 #include <vector>
 
 #include "bot/core/json.hpp"
+#include "tests/support/manual_clock.hpp"
+#include "tests/support/raw_http.hpp"
 
 namespace steward::net {
 namespace {
 
 using namespace std::chrono_literals;
 
-struct RawResponse {
-  int status = 0;
-  std::map<std::string, std::string> headers;  // lower-case names
-  std::string body;
-
-  [[nodiscard]] std::string header(const std::string& name) const {
-    auto it = headers.find(name);
-    return it == headers.end() ? std::string() : it->second;
-  }
-};
-
-/// A blocking loopback client on a plain socket, for exact bytes and malformed input.
-class RawClient {
- public:
-  explicit RawClient(unsigned short port) {
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(port);
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    connected_ = ::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
-    set_timeout(5s);
-  }
-  ~RawClient() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  RawClient(const RawClient&) = delete;
-  RawClient& operator=(const RawClient&) = delete;
-
-  [[nodiscard]] bool connected() const { return connected_; }
-
-  [[nodiscard]] unsigned short local_port() const {
-    sockaddr_in addr{};
-    socklen_t len = sizeof addr;
-    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
-    return ntohs(addr.sin_port);
-  }
-
-  bool send(std::string_view data) {
-    while (!data.empty()) {
-      const ssize_t n = ::send(fd_, data.data(), data.size(), MSG_NOSIGNAL);
-      if (n <= 0) return false;
-      data.remove_prefix(static_cast<std::size_t>(n));
-    }
-    return true;
-  }
-
-  /// Reads one response (status line, headers, Content-Length body); nullopt on close/timeout.
-  std::optional<RawResponse> read_response() {
-    std::size_t end;
-    while ((end = buf_.find("\r\n\r\n")) == std::string::npos) {
-      if (!fill()) return std::nullopt;
-    }
-    RawResponse res;
-    const std::string head = buf_.substr(0, end + 2);
-    buf_.erase(0, end + 4);
-    std::size_t line_end = head.find("\r\n");
-    const std::string status_line = head.substr(0, line_end);
-    if (status_line.rfind("HTTP/1.", 0) != 0 || status_line.size() < 12) return std::nullopt;
-    res.status = std::stoi(status_line.substr(9, 3));
-    std::size_t pos = line_end + 2;
-    while (pos < head.size()) {
-      const std::size_t next = head.find("\r\n", pos);
-      const std::string line = head.substr(pos, next - pos);
-      pos = next + 2;
-      const auto colon = line.find(':');
-      if (colon == std::string::npos) return std::nullopt;
-      std::string name = line.substr(0, colon);
-      for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-      std::string value = line.substr(colon + 1);
-      while (!value.empty() && value.front() == ' ') value.erase(0, 1);
-      if (res.headers.count(name) != 0) res.headers[name] += ", ";
-      res.headers[name] += value;
-    }
-    const std::string length = res.header("content-length");
-    const std::size_t n = length.empty() ? 0 : std::stoul(length);
-    while (buf_.size() < n) {
-      if (!fill()) return std::nullopt;
-    }
-    res.body = buf_.substr(0, n);
-    buf_.erase(0, n);
-    return res;
-  }
-
-  /// True when the server closes the connection (EOF or reset) within `within`; any bytes that
-  /// arrive meanwhile are discarded.
-  bool closed_within(std::chrono::milliseconds within) {
-    const auto deadline = std::chrono::steady_clock::now() + within;
-    buf_.clear();
-    while (true) {
-      const auto left = deadline - std::chrono::steady_clock::now();
-      if (left <= 0ms) return false;
-      set_timeout(std::chrono::duration_cast<std::chrono::milliseconds>(left) + 1ms);
-      char tmp[4096];
-      const ssize_t n = ::recv(fd_, tmp, sizeof tmp, 0);
-      if (n == 0) return true;
-      if (n < 0) {
-        if (errno == ECONNRESET) return true;
-        if (errno == EAGAIN || errno == EWOULDBLOCK) return false;
-        if (errno == EINTR) continue;
-        return true;
-      }
-    }
-  }
-
- private:
-  void set_timeout(std::chrono::milliseconds t) {
-    timeval tv{};
-    tv.tv_sec = static_cast<time_t>(t.count() / 1000);
-    tv.tv_usec = static_cast<suseconds_t>((t.count() % 1000) * 1000);
-    ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  }
-  bool fill() {
-    char tmp[4096];
-    const ssize_t n = ::recv(fd_, tmp, sizeof tmp, 0);
-    if (n <= 0) return false;
-    buf_.append(tmp, static_cast<std::size_t>(n));
-    return true;
-  }
-
-  int fd_ = -1;
-  bool connected_ = false;
-  std::string buf_;
-};
+/// Exact bytes and malformed input on a plain socket: the one raw helper of the tests.
+using RawClient = steward::testing::RawConnection;
 
 std::string json_error_name(const std::string& body) {
   auto obj = json::parse_object(body);

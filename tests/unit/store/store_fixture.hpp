@@ -14,27 +14,13 @@
 #include "bot/core/event.hpp"
 #include "bot/store/records.hpp"
 #include "bot/store/store.hpp"
+#include "tests/support/manual_clock.hpp"
+#include "tests/support/temp_dir.hpp"
 
 namespace steward::store::test {
 
-/// A fresh directory under $TMPDIR (mkdtemp), removed with the object.
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "steward-store-XXXXXX").string();
-    if (char* p = ::mkdtemp(tmpl.data())) path_ = p;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    if (!path_.empty()) std::filesystem::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  [[nodiscard]] const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
+/// The shared test TempDir (tests/support/temp_dir.hpp), under the name store tests use.
+using TempDir = steward::testing::TempDir;
 
 // 2024-05-01T12:00:00Z: a fixed, readable start time.
 inline constexpr std::int64_t kStartMs = 1714564800000;

@@ -17,6 +17,7 @@
 #include "connectors/common/crypto.hpp"
 #include "connectors/common/form.hpp"
 #include "connectors/email/inbound_providers.hpp"
+#include "tests/support/manual_clock.hpp"
 
 namespace steward::email {
 namespace {

@@ -11,6 +11,7 @@
 #include <thread>
 #include <vector>
 
+#include "tests/support/manual_clock.hpp"
 #include "tests/unit/connectors/email/mail_reader.hpp"
 
 namespace steward::email {

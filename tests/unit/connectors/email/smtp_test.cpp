@@ -20,8 +20,11 @@
 #include <thread>
 #include <vector>
 
-#include "tests/support/process.hpp"
+#include "tests/support/child.hpp"
+#include "tests/support/manual_clock.hpp"
+#include "tests/support/raw_http.hpp"
 #include "tests/support/smtp_fake.hpp"
+#include "tests/support/temp_dir.hpp"
 
 namespace steward::email {
 namespace {
@@ -370,18 +373,10 @@ TEST_F(SmtpSubmission, SlowReplyBeyondTheTimeoutIsTransient) {
 // ---------------------------------------------------------------------------------------------
 
 TEST(SmtpTransport, NothingListeningIsTransient) {
-  // A port that was free a moment ago.
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  ASSERT_GE(fd, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
-  socklen_t len = sizeof a;
-  ASSERT_EQ(::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len), 0);
-  ::close(fd);
+  const int port = steward::testing::unused_port();
+  ASSERT_GT(port, 0);
   SmtpOptions o;
-  o.url = Secret(url(ntohs(a.sin_port)));
+  o.url = Secret(url(port));
   auto client = make_client(o);
   ASSERT_NE(client, nullptr);
   auto r = client->send("bot@acme.example", {"lead@client.example"}, kRaw);

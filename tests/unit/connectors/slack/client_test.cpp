@@ -9,6 +9,7 @@
 
 #include "bot/core/json.hpp"
 #include "tests/fakes/fake_slack.hpp"
+#include "tests/support/manual_clock.hpp"
 
 namespace steward::slack {
 namespace {

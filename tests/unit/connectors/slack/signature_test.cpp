@@ -4,6 +4,8 @@
 
 #include <string>
 
+#include "tests/support/manual_clock.hpp"
+
 namespace steward::slack {
 namespace {
 
