@@ -8,7 +8,6 @@
 #include <filesystem>
 #include <fstream>
 
-#include "agents/mention_reply/mention_reply.hpp"
 #include "bot/cli/commands.hpp"
 #include "bot/cli/context.hpp"
 #include "bot/cli/logging.hpp"
