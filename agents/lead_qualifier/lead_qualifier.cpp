@@ -102,6 +102,16 @@ Expected<LeadQualifierConfig> load_config(const std::filesystem::path& rules_dir
   return cfg;
 }
 
+Expected<std::unique_ptr<Agent>> make(const common::AgentSetup& setup) {
+  auto config = load_config(setup.rules_dir, setup.templates_dir, setup.sales_channel,
+                            setup.company_name, setup.sender_name);
+  if (!config) {
+    return Unexpected(Error{config.error().code, "lead qualifier: " + config.error().message,
+                            config.error().retry_after});
+  }
+  return std::make_unique<LeadQualifier>(std::move(*config));
+}
+
 Expected<Plan> LeadQualifier::handle(const Event& event, AgentContext& ctx) const {
   if (event.kind != "form.submitted") {
     return fail(Errc::kInvalidInput, "lead_qualifier handles form.submitted, not " + event.kind);

@@ -4,9 +4,11 @@
 // It only proposes; decision rights decide what actually happens.
 
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <string_view>
 
+#include "agents/common/setup.hpp"
 #include "agents/common/text.hpp"
 #include "agents/lead_qualifier/scoring.hpp"
 #include "bot/core/agent.hpp"
@@ -51,6 +53,11 @@ class LeadQualifier final : public Agent {
  private:
   LeadQualifierConfig config_;
 };
+
+/// The agent for agents/builtin.cpp: load_config() from `setup`'s rules_dir, templates_dir,
+/// sales_channel, company_name and sender_name. Errors: load_config's, the message prefixed
+/// "lead qualifier: ". Start-up only (reads files).
+[[nodiscard]] Expected<std::unique_ptr<Agent>> make(const common::AgentSetup& setup);
 
 /// A short summary of what the lead asked for: the first sentence of their message, at most
 /// `max_chars` bytes (cut at a word, "…" appended), without trailing punctuation; empty when

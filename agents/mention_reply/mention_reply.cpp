@@ -7,6 +7,10 @@
 
 namespace steward::agents::mention {
 
+Expected<std::unique_ptr<Agent>> make(const common::AgentSetup&) {
+  return std::make_unique<MentionReply>();
+}
+
 Expected<Plan> MentionReply::handle(const Event& event, AgentContext&) const {
   if (event.kind != "slack.mention")
     return fail(Errc::kInvalidInput, "mention_reply handles slack.mention, not " + event.kind);

@@ -3,8 +3,10 @@
 // thread with the list of `/steward` commands. It only proposes the reply; decision rights
 // decide whether it is posted (policies/rules/decision-rights.toml#mention-replies).
 
+#include <memory>
 #include <string_view>
 
+#include "agents/common/setup.hpp"
 #include "bot/core/agent.hpp"
 #include "bot/core/expected.hpp"
 
@@ -25,5 +27,9 @@ class MentionReply final : public Agent {
   [[nodiscard]] std::string_view name() const override { return "mention_reply"; }
   [[nodiscard]] Expected<Plan> handle(const Event& event, AgentContext& ctx) const override;
 };
+
+/// The agent for agents/builtin.cpp; it reads nothing from `setup` (the channel comes with each
+/// mention). Never fails.
+[[nodiscard]] Expected<std::unique_ptr<Agent>> make(const common::AgentSetup& setup);
 
 }  // namespace steward::agents::mention

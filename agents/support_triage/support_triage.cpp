@@ -122,6 +122,16 @@ Expected<SupportTriageConfig> load_config(const std::filesystem::path& rules_dir
   return cfg;
 }
 
+Expected<std::unique_ptr<Agent>> make(const common::AgentSetup& setup) {
+  auto config = load_config(setup.rules_dir, setup.templates_dir, setup.support_channel,
+                            setup.escalation_channel, setup.company_name);
+  if (!config) {
+    return Unexpected(Error{config.error().code, "support triage: " + config.error().message,
+                            config.error().retry_after});
+  }
+  return std::make_unique<SupportTriage>(std::move(*config));
+}
+
 Expected<Plan> SupportTriage::handle(const Event& event, AgentContext& ctx) const {
   if (event.kind != "email.received") {
     return fail(Errc::kInvalidInput, "support_triage handles email.received, not " + event.kind);

@@ -7,9 +7,11 @@
 #include <cstddef>
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <string>
 #include <string_view>
 
+#include "agents/common/setup.hpp"
 #include "agents/common/text.hpp"
 #include "agents/support_triage/rules.hpp"
 #include "bot/core/agent.hpp"
@@ -65,6 +67,11 @@ class SupportTriage final : public Agent {
  private:
   SupportTriageConfig config_;
 };
+
+/// The agent for agents/builtin.cpp: load_config() from `setup`'s rules_dir, templates_dir,
+/// support_channel, escalation_channel and company_name. Errors: load_config's, the message
+/// prefixed "support triage: ". Start-up only (reads files).
+[[nodiscard]] Expected<std::unique_ptr<Agent>> make(const common::AgentSetup& setup);
 
 /// The reply's To: "addr" or, with a display name, "Name <addr>" ("\"Doe, Jane\" <addr>" when
 /// the name holds characters that need quoting; control characters are dropped). Pure.

@@ -2,6 +2,7 @@
 
 #include <vector>
 
+#include "agents/builtin.hpp"
 #include "connectors/builtin.hpp"
 
 #ifndef STEWARD_INSTALL_DATADIR
@@ -88,16 +89,17 @@ Policies load_policies(const runtime::Config& config) {
   std::string sender = config.email.from;
   if (auto lt = sender.find('<'); lt != std::string::npos) sender = sender.substr(0, lt);
   while (!sender.empty() && sender.back() == ' ') sender.pop_back();
-  auto lead = need(
-      agents::lead::load_config(dir / "rules", dir / "templates", config.slack.sales_channel,
-                                config.company.name, sender.empty() ? config.company.name : sender),
-      "lead qualifier");
-  auto support = need(
-      agents::support::load_config(dir / "rules", dir / "templates", config.slack.support_channel,
-                                   config.slack.escalation_channel, config.company.name),
-      "support triage");
-  return Policies{std::move(where), std::move(rights), std::move(routing), std::move(lead),
-                  std::move(support)};
+  agents::AgentSetup setup{dir / "rules",
+                           dir / "templates",
+                           config.company.name,
+                           sender.empty() ? config.company.name : sender,
+                           config.slack.sales_channel,
+                           config.slack.support_channel,
+                           config.slack.escalation_channel};
+  // The message already names the agent ("lead qualifier: FILE:LINE: …").
+  auto built = agents::builtin_agents(setup);
+  if (!built) throw StartupError(built.error().message);
+  return Policies{std::move(where), std::move(rights), std::move(routing), std::move(*built)};
 }
 
 std::unique_ptr<store::Store> open_store(const runtime::Config& config, const Clock& clock) {

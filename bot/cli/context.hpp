@@ -7,9 +7,9 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <vector>
 
-#include "agents/lead_qualifier/lead_qualifier.hpp"
-#include "agents/support_triage/support_triage.hpp"
+#include "bot/core/agent.hpp"
 #include "bot/core/clock.hpp"
 #include "bot/core/expected.hpp"
 #include "bot/runtime/config.hpp"
@@ -66,8 +66,7 @@ struct Policies {
   PoliciesDir where;
   policies::DecisionRights rights;
   policies::Routing routing;
-  agents::lead::LeadQualifierConfig lead;
-  agents::support::SupportTriageConfig support;
+  std::vector<std::unique_ptr<Agent>> agents;  ///< every built-in agent (agents/builtin.hpp)
 };
 /// Throws StartupError naming the file and line of the first problem.
 Policies load_policies(const runtime::Config& config);

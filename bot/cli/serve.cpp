@@ -8,7 +8,6 @@
 #include <filesystem>
 #include <fstream>
 
-#include "agents/mention_reply/mention_reply.hpp"
 #include "bot/cli/commands.hpp"
 #include "bot/cli/context.hpp"
 #include "bot/cli/logging.hpp"
@@ -136,9 +135,6 @@ int serve(const std::string& config_path, bool demo, const std::string& port_fil
   runtime::Directory directory(config.people);
   runtime::Metrics metrics;
 
-  agents::lead::LeadQualifier lead(pol.lead);
-  agents::support::SupportTriage support(pol.support);
-  agents::mention::MentionReply mention;
   Host host(*store, clock, directory, pol.rights.see_all_approvals());
   std::vector<std::unique_ptr<Connector>> running;
   for (auto& module : setup.connectors)
@@ -146,9 +142,7 @@ int serve(const std::string& config_path, bool demo, const std::string& port_fil
 
   runtime::RuntimeDeps deps{*store,      clock, config, directory, pol.rights,
                             pol.routing, {},    {},     metrics};
-  deps.agents["lead_qualifier"] = &lead;
-  deps.agents["support_triage"] = &support;
-  deps.agents["mention_reply"] = &mention;
+  for (const auto& agent : pol.agents) deps.agents[std::string(agent->name())] = agent.get();
   std::vector<ActionExecutor*> executors;
   for (auto& c : running)
     for (auto* e : c->executors()) executors.push_back(e);
