@@ -22,7 +22,8 @@ constexpr Factory kFactories[] = {
 
 }  // namespace
 
-Expected<std::vector<std::unique_ptr<Agent>>> builtin_agents(const AgentSetup& setup) {
+[[nodiscard]] Expected<std::vector<std::unique_ptr<Agent>>> builtin_agents(
+    const AgentSetup& setup) {
   std::vector<std::unique_ptr<Agent>> out;
   std::set<std::string, std::less<>> names;
   for (auto make : kFactories) {

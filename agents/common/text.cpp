@@ -6,7 +6,7 @@
 
 namespace steward::agents::common {
 
-Expected<std::string> read_file(const std::filesystem::path& path) {
+[[nodiscard]] Expected<std::string> read_file(const std::filesystem::path& path) {
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) {
     return fail(Errc::kNotFound, path.string() + ": file not found");
@@ -18,8 +18,9 @@ Expected<std::string> read_file(const std::filesystem::path& path) {
   return ss.str();
 }
 
-Expected<std::string> render(const std::string& tmpl_text, const kainjow::mustache::data& data,
-                             std::string_view what) {
+[[nodiscard]] Expected<std::string> render(const std::string& tmpl_text,
+                                           const kainjow::mustache::data& data,
+                                           std::string_view what) {
   kainjow::mustache::mustache tmpl{tmpl_text};
   if (!tmpl.is_valid()) {
     return fail(Errc::kInternal, std::string(what) + ": " + tmpl.error_message());

@@ -74,10 +74,11 @@ std::string summarise_need(std::string_view message, std::size_t max_chars) {
   return first;
 }
 
-Expected<LeadQualifierConfig> load_config(const std::filesystem::path& rules_dir,
-                                          const std::filesystem::path& templates_dir,
-                                          std::string sales_channel, std::string company_name,
-                                          std::string sender_name) {
+[[nodiscard]] Expected<LeadQualifierConfig> load_config(const std::filesystem::path& rules_dir,
+                                                        const std::filesystem::path& templates_dir,
+                                                        std::string sales_channel,
+                                                        std::string company_name,
+                                                        std::string sender_name) {
   auto rules = ScoringRules::load_file(rules_dir / "lead-scoring.toml");
   if (!rules) return Unexpected(rules.error());
   const auto tmpl_path = templates_dir / "lead-follow-up.mustache";
@@ -102,7 +103,7 @@ Expected<LeadQualifierConfig> load_config(const std::filesystem::path& rules_dir
   return cfg;
 }
 
-Expected<std::unique_ptr<Agent>> make(const common::AgentSetup& setup) {
+[[nodiscard]] Expected<std::unique_ptr<Agent>> make(const common::AgentSetup& setup) {
   auto config = load_config(setup.rules_dir, setup.templates_dir, setup.sales_channel,
                             setup.company_name, setup.sender_name);
   if (!config) {

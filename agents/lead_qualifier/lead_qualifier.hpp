@@ -28,10 +28,11 @@ struct LeadQualifierConfig {
 /// Loads `rules_dir`/lead-scoring.toml and `templates_dir`/lead-follow-up.mustache and checks
 /// that both templates compile. Errors: kNotFound (missing file), kInvalidInput with
 /// "FILE:LINE: …" (rules) or "FILE: …" (template syntax). Start-up only (reads files).
-Expected<LeadQualifierConfig> load_config(const std::filesystem::path& rules_dir,
-                                          const std::filesystem::path& templates_dir,
-                                          std::string sales_channel, std::string company_name,
-                                          std::string sender_name);
+[[nodiscard]] Expected<LeadQualifierConfig> load_config(const std::filesystem::path& rules_dir,
+                                                        const std::filesystem::path& templates_dir,
+                                                        std::string sales_channel,
+                                                        std::string company_name,
+                                                        std::string sender_name);
 
 /// Handles "form.submitted" events whose payload is {form, fields: {name, email, company,
 /// employees, budget, message, phone}}. The plan (agent "lead_qualifier"):

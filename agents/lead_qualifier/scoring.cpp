@@ -14,7 +14,7 @@ namespace steward::agents::lead {
 
 namespace {
 
-Expected<Criterion> parse_criterion(const toml::table& t, const std::string& file) {
+[[nodiscard]] Expected<Criterion> parse_criterion(const toml::table& t, const std::string& file) {
   cfg::Reader r(t, file);
   Criterion c;
   c.id = r.required_string("id");

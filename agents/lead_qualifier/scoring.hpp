@@ -52,9 +52,10 @@ struct ScoringRules {
 
   /// Reads lead-scoring.toml. Errors: kNotFound; kInvalidInput "PATH:LINE: key 'x': …" for
   /// syntax errors, unknown keys, wrong types, missing keys, no/two tests, duplicate ids.
-  static Expected<ScoringRules> load_file(const std::filesystem::path& path);
+  [[nodiscard]] static Expected<ScoringRules> load_file(const std::filesystem::path& path);
   /// Parses rules text; `label` names the source in errors.
-  static Expected<ScoringRules> load_string(std::string_view toml, std::string_view label);
+  [[nodiscard]] static Expected<ScoringRules> load_string(std::string_view toml,
+                                                          std::string_view label);
 
   /// "hot" (total ≥ hot), "warm" (≥ warm) or "nurture".
   [[nodiscard]] std::string stage_for(int total) const;

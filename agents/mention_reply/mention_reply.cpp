@@ -7,7 +7,7 @@
 
 namespace steward::agents::mention {
 
-Expected<std::unique_ptr<Agent>> make(const common::AgentSetup&) {
+[[nodiscard]] Expected<std::unique_ptr<Agent>> make(const common::AgentSetup&) {
   return std::make_unique<MentionReply>();
 }
 

@@ -67,9 +67,10 @@ struct TriageRules {
   /// "PATH:LINE: key 'x': …" for syntax errors, unknown keys, wrong types, missing or empty
   /// values, duplicate ids, no or two fallback topics, a template that is not a plain file name.
   /// Start-up only (reads a file).
-  static Expected<TriageRules> load_file(const std::filesystem::path& path);
+  [[nodiscard]] static Expected<TriageRules> load_file(const std::filesystem::path& path);
   /// Parses rules text; `label` names the source in errors. Pure.
-  static Expected<TriageRules> load_string(std::string_view toml, std::string_view label);
+  [[nodiscard]] static Expected<TriageRules> load_string(std::string_view toml,
+                                                         std::string_view label);
 
   /// The topic with this id, or nullptr.
   [[nodiscard]] const Topic* topic(std::string_view id) const;

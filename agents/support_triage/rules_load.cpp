@@ -93,7 +93,7 @@ bool plain_file_name(std::string_view name) {
          });
 }
 
-Expected<Topic> parse_topic(const toml::table& t, const std::string& file) {
+[[nodiscard]] Expected<Topic> parse_topic(const toml::table& t, const std::string& file) {
   cfg::Reader r(t, file);
   Topic topic;
   topic.id = read_id(r);
@@ -111,7 +111,7 @@ Expected<Topic> parse_topic(const toml::table& t, const std::string& file) {
   return topic;
 }
 
-Expected<RiskRule> parse_risk(const toml::table& t, const std::string& file) {
+[[nodiscard]] Expected<RiskRule> parse_risk(const toml::table& t, const std::string& file) {
   cfg::Reader r(t, file);
   RiskRule risk;
   risk.id = read_id(r);
@@ -125,7 +125,7 @@ Expected<RiskRule> parse_risk(const toml::table& t, const std::string& file) {
 }
 
 // Reads an optional [name] table of keyword lists into the given outputs.
-Expected<void> parse_word_lists(
+[[nodiscard]] Expected<void> parse_word_lists(
     cfg::Reader& top, std::string_view name,
     std::initializer_list<std::pair<std::string_view, std::vector<std::string>*>> lists) {
   const auto* t = top.table(name);
@@ -138,7 +138,7 @@ Expected<void> parse_word_lists(
 }
 
 // [vip]: senders and domains whose mail is always escalated.
-Expected<void> parse_vip(cfg::Reader& top, TriageRules& rules) {
+[[nodiscard]] Expected<void> parse_vip(cfg::Reader& top, TriageRules& rules) {
   const auto* t = top.table("vip");
   if (auto ok = top.status(); !ok || !t) return ok;
   cfg::Reader r(*t, top.file());
@@ -165,7 +165,8 @@ Expected<void> parse_vip(cfg::Reader& top, TriageRules& rules) {
 }
 
 // [reply]: how the drafted answer is signed and its subject formed.
-Expected<void> parse_reply(const toml::table& t, const std::string& file, TriageRules& rules) {
+[[nodiscard]] Expected<void> parse_reply(const toml::table& t, const std::string& file,
+                                         TriageRules& rules) {
   cfg::Reader r(t, file);
   if (auto approver = r.optional_string("approver_role")) rules.approver_role = trim(*approver);
   auto signature = r.required_string("signature");

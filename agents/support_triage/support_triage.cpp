@@ -92,11 +92,11 @@ std::string recipient(std::string_view address, std::string_view display_name) {
   return (needs_quotes ? "\"" + name + "\"" : name) + " <" + std::string(address) + ">";
 }
 
-Expected<SupportTriageConfig> load_config(const std::filesystem::path& rules_dir,
-                                          const std::filesystem::path& templates_dir,
-                                          std::string support_channel,
-                                          std::string escalation_channel,
-                                          std::string company_name) {
+[[nodiscard]] Expected<SupportTriageConfig> load_config(const std::filesystem::path& rules_dir,
+                                                        const std::filesystem::path& templates_dir,
+                                                        std::string support_channel,
+                                                        std::string escalation_channel,
+                                                        std::string company_name) {
   if (trim(support_channel).empty()) {
     return fail(Errc::kInvalidInput, "support_triage: the support channel is not set");
   }
@@ -122,7 +122,7 @@ Expected<SupportTriageConfig> load_config(const std::filesystem::path& rules_dir
   return cfg;
 }
 
-Expected<std::unique_ptr<Agent>> make(const common::AgentSetup& setup) {
+[[nodiscard]] Expected<std::unique_ptr<Agent>> make(const common::AgentSetup& setup) {
   auto config = load_config(setup.rules_dir, setup.templates_dir, setup.support_channel,
                             setup.escalation_channel, setup.company_name);
   if (!config) {

@@ -33,10 +33,11 @@ struct SupportTriageConfig {
 /// Errors: kNotFound (a missing file, named), kInvalidInput "FILE:LINE: …" (rules),
 /// "FILE: template error: …" (template syntax), or an empty `support_channel`.
 /// Start-up only (reads files).
-Expected<SupportTriageConfig> load_config(const std::filesystem::path& rules_dir,
-                                          const std::filesystem::path& templates_dir,
-                                          std::string support_channel,
-                                          std::string escalation_channel, std::string company_name);
+[[nodiscard]] Expected<SupportTriageConfig> load_config(const std::filesystem::path& rules_dir,
+                                                        const std::filesystem::path& templates_dir,
+                                                        std::string support_channel,
+                                                        std::string escalation_channel,
+                                                        std::string company_name);
 
 /// Handles "email.received" events (payload built by the runtime: provider, from (lower-case
 /// address), from_name, to[], cc[], subject, text (quoted reply stripped), message_id (no <>),

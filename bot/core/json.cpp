@@ -100,7 +100,7 @@ bool has_non_finite(const boost::json::value& v) {
 
 }  // namespace
 
-Expected<boost::json::value> parse(std::string_view text, std::size_t max_depth) {
+[[nodiscard]] Expected<boost::json::value> parse(std::string_view text, std::size_t max_depth) {
   boost::json::parse_options opt;
   opt.max_depth = max_depth;
   boost::system::error_code ec;
@@ -112,7 +112,8 @@ Expected<boost::json::value> parse(std::string_view text, std::size_t max_depth)
   return v;
 }
 
-Expected<boost::json::object> parse_object(std::string_view text, std::size_t max_depth) {
+[[nodiscard]] Expected<boost::json::object> parse_object(std::string_view text,
+                                                         std::size_t max_depth) {
   auto v = parse(text, max_depth);
   if (!v) return Unexpected(v.error());
   if (!v->is_object()) return fail(Errc::kInvalidInput, "JSON body must be an object");

@@ -18,7 +18,7 @@ namespace beast = boost::beast;
 namespace detail {
 namespace {
 
-Expected<tcp::endpoint> parse_listen(std::string_view listen) {
+[[nodiscard]] Expected<tcp::endpoint> parse_listen(std::string_view listen) {
   std::string_view host;
   std::string_view port;
   if (!listen.empty() && listen.front() == '[') {

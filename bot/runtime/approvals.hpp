@@ -66,9 +66,9 @@ class ApprovalDesk {
       std::string event_id, std::string idempotency_key, int max_attempts);
 
  private:
-  Expected<void> queue_update(store::Tx& tx, const store::ApprovalRow& approval,
-                              std::string_view channel, std::string_view ts,
-                              std::string_view event_id) const;
+  [[nodiscard]] Expected<void> queue_update(store::Tx& tx, const store::ApprovalRow& approval,
+                                            std::string_view channel, std::string_view ts,
+                                            std::string_view event_id) const;
   const Config& config_;
   const Directory& directory_;
 };

@@ -29,8 +29,9 @@ std::string human_age(std::int64_t ms) {
   return h % 24 ? fmt::format("{}d {}h", h / 24, h % 24) : fmt::format("{}d", h / 24);
 }
 
-Expected<std::string> command_reply(store::Store& store, const Clock& clock, std::string_view text,
-                                    const CommandViewer& viewer) {
+[[nodiscard]] Expected<std::string> command_reply(store::Store& store, const Clock& clock,
+                                                  std::string_view text,
+                                                  const CommandViewer& viewer) {
   const bool operator_view = viewer.user_id.empty();
   const Person* person = viewer.directory ? viewer.directory->find(viewer.user_id) : nullptr;
   const bool known_person = operator_view || (person && person->slack_id == viewer.user_id);

@@ -59,7 +59,7 @@ void read_slack(cfg::Reader& r, bool check, Config& c) {
            "set both bot_token and signing_secret, or neither");
 }
 
-Expected<void> read_people(cfg::Reader& root, bool check, Config& c) {
+[[nodiscard]] Expected<void> read_people(cfg::Reader& root, bool check, Config& c) {
   for (const auto* t : root.tables("people")) {
     auto r = root.child("people", *t);
     Person p;
@@ -91,9 +91,9 @@ Config default_config() {
   return c;
 }
 
-Expected<Config> load_config(const std::filesystem::path& file,
-                             const std::set<std::string, std::less<>>& scope,
-                             const std::vector<ConfigSection>& sections) {
+[[nodiscard]] Expected<Config> load_config(const std::filesystem::path& file,
+                                           const std::set<std::string, std::less<>>& scope,
+                                           const std::vector<ConfigSection>& sections) {
   auto parsed = cfg::parse_file(file);
   if (!parsed) return fail(Errc::kInvalidInput, parsed.error().message);
   const toml::table& root_table = *parsed;

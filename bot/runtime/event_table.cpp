@@ -12,7 +12,7 @@ namespace {
 
 /// approval.click (a Slack button) and approval.decide (the CLI): decided exactly once,
 /// against the approval's state as committed by earlier events.
-Expected<void> decide_approval(KernelServices& k, const Event& event) {
+[[nodiscard]] Expected<void> decide_approval(KernelServices& k, const Event& event) {
   DecideRequest req;
   req.approval_id = json::string_or(event.payload, "approval_id");
   req.decision = json::string_or(event.payload, "decision");
@@ -38,7 +38,7 @@ Expected<void> decide_approval(KernelServices& k, const Event& event) {
 
 /// slack.command: answered in the HTTP acknowledgement; recorded here so the audit shows it
 /// was handled.
-Expected<void> record_command(KernelServices& k, const Event& event) {
+[[nodiscard]] Expected<void> record_command(KernelServices& k, const Event& event) {
   auto w =
       k.deps.store.write([&](store::Tx& tx) { return store::finish_event(tx, event.id, "done"); });
   if (w) k.deps.metrics.event_processed(event.kind, "answered");
@@ -47,7 +47,7 @@ Expected<void> record_command(KernelServices& k, const Event& event) {
 
 /// email.received: filed in its conversation (threading reads the conversations earlier
 /// mails created), then planned by its agent unless it is an automatic reply.
-Expected<void> file_email(KernelServices& k, const Event& event) {
+[[nodiscard]] Expected<void> file_email(KernelServices& k, const Event& event) {
   FiledEmail filed;
   auto w = k.deps.store.write([&](store::Tx& tx) -> Expected<void> {
     auto f = file_inbound_email(tx, event, k.mailroom);

@@ -64,8 +64,8 @@ bool MailroomPolicy::is_staff(std::string_view address) const {
   return false;
 }
 
-Expected<FiledEmail> file_inbound_email(store::Tx& tx, const Event& event,
-                                        const MailroomPolicy& policy) {
+[[nodiscard]] Expected<FiledEmail> file_inbound_email(store::Tx& tx, const Event& event,
+                                                      const MailroomPolicy& policy) {
   const auto& p = event.payload;
   FiledEmail filed;
   filed.auto_reply = json::get_bool(p, "auto_reply").value_or(false);
@@ -193,8 +193,9 @@ std::string outbound_message_id(std::string_view event_id, std::size_t index,
          std::string(domain) + ">";
 }
 
-Expected<void> register_outbound_email(store::Tx& tx, Action& action, std::string_view event_id,
-                                       std::size_t index, std::string_view domain) {
+[[nodiscard]] Expected<void> register_outbound_email(store::Tx& tx, Action& action,
+                                                     std::string_view event_id, std::size_t index,
+                                                     std::string_view domain) {
   if (action.kind != "email.send") return {};
   auto conv = json::string_or(action.fields, "conversation_id");
   if (conv.empty()) return {};

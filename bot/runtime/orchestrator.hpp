@@ -58,13 +58,14 @@ class Orchestrator {
   /// Routes an event to its agent and commits the plan, decisions and approvals. With a batch
   /// the commit is only queued (its result arrives in the batch); without, it is waited for.
   /// `finished` runs once the commit landed.
-  Expected<void> plan_event(const Event& event, WriteBatch* batch,
-                            std::function<void()> finished = {});
+  [[nodiscard]] Expected<void> plan_event(const Event& event, WriteBatch* batch,
+                                          std::function<void()> finished = {});
   /// The plan's commit job: run, audit, decisions, actions and approvals, then the event done.
-  Expected<void> commit_plan(store::Tx& tx, PlanState& st);
+  [[nodiscard]] Expected<void> commit_plan(store::Tx& tx, PlanState& st);
   /// Runs `job` through the store: waits for it (batch == nullptr) or queues it in `batch`.
   /// `after` runs once the job committed successfully (on the writer thread when batched).
-  Expected<void> commit(store::WriteJob job, std::function<void()> after, WriteBatch* batch);
+  [[nodiscard]] Expected<void> commit(store::WriteJob job, std::function<void()> after,
+                                      WriteBatch* batch);
   /// One inbox event left the pending state. Called exactly once per processed event.
   void processed_one();
 

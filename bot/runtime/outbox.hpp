@@ -61,9 +61,10 @@ class Outbox {
   bool run_one_due_action();
   void execute_claimed(const store::ActionRow& action);
   /// Records the outcome of an attempt inside `tx`; `outcome` becomes done|retry|dead.
-  Expected<void> record(store::Tx& tx, const store::ActionRow& action,
-                        const Expected<ActionResult>& result, std::string& outcome);
-  Expected<void> alert_dead(store::Tx& tx, const store::ActionRow& action, const Error& err);
+  [[nodiscard]] Expected<void> record(store::Tx& tx, const store::ActionRow& action,
+                                      const Expected<ActionResult>& result, std::string& outcome);
+  [[nodiscard]] Expected<void> alert_dead(store::Tx& tx, const store::ActionRow& action,
+                                          const Error& err);
 
   store::Store& store_;
   const Clock& clock_;

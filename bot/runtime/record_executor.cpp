@@ -10,7 +10,7 @@ namespace {
 
 /// A store error of the kind `permanent_code` (bad fields, a missing row) will not go away on a
 /// retry: kPermanent. Anything else is passed on as it is.
-Expected<void> classify_store_error(Expected<void> w, Errc permanent_code) {
+[[nodiscard]] Expected<void> classify_store_error(Expected<void> w, Errc permanent_code) {
   if (!w && w.error().code == permanent_code) return fail(Errc::kPermanent, w.error().message);
   return w;
 }

@@ -41,7 +41,7 @@ constexpr const char* kColumns =
     "seq, at, kind, event_id, action_id, approval_id, actor, data, prev_hash, hash";
 }  // namespace
 
-Expected<AuditVerdict> verify_audit(SQLite::Database& db) {
+[[nodiscard]] Expected<AuditVerdict> verify_audit(SQLite::Database& db) {
   try {
     AuditVerdict v;
     std::string prev(64, '0');
@@ -73,7 +73,8 @@ Expected<AuditVerdict> verify_audit(SQLite::Database& db) {
   }
 }
 
-Expected<std::vector<AuditRow>> trace_audit(SQLite::Database& db, std::string_view id) {
+[[nodiscard]] Expected<std::vector<AuditRow>> trace_audit(SQLite::Database& db,
+                                                          std::string_view id) {
   try {
     // Resolve the causal neighbourhood: the event behind the id, then every action and
     // approval that event caused.

@@ -44,8 +44,10 @@ ConversationRow read_row(SQLite::Statement& q) {
   return r;
 }
 
-Expected<std::optional<std::string>> single_text(SQLite::Database& db, const char* sql,
-                                                 std::string_view arg, const char* what) {
+[[nodiscard]] Expected<std::optional<std::string>> single_text(SQLite::Database& db,
+                                                               const char* sql,
+                                                               std::string_view arg,
+                                                               const char* what) {
   return guarded(what, [&]() -> Expected<std::optional<std::string>> {
     SQLite::Statement q(db, sql);
     q.bind(1, std::string(arg));
@@ -56,7 +58,7 @@ Expected<std::optional<std::string>> single_text(SQLite::Database& db, const cha
 
 }  // namespace
 
-Expected<void> insert_conversation(Tx& tx, ConversationRow& row) {
+[[nodiscard]] Expected<void> insert_conversation(Tx& tx, ConversationRow& row) {
   return guarded("conversation insert", [&]() -> Expected<void> {
     if (row.id.empty()) row.id = new_id("cv");
     row.created_at = row.updated_at = tx.now_ms();
@@ -72,8 +74,8 @@ Expected<void> insert_conversation(Tx& tx, ConversationRow& row) {
   });
 }
 
-Expected<void> add_participant(Tx& tx, std::string_view conversation_id, std::string_view address,
-                               std::string_view role) {
+[[nodiscard]] Expected<void> add_participant(Tx& tx, std::string_view conversation_id,
+                                             std::string_view address, std::string_view role) {
   const std::string mailbox = mailbox_identity(address);
   if (mailbox.empty()) return {};
   return guarded("participant insert", [&]() -> Expected<void> {
@@ -87,8 +89,8 @@ Expected<void> add_participant(Tx& tx, std::string_view conversation_id, std::st
   });
 }
 
-Expected<bool> is_revoked(SQLite::Database& db, std::string_view conversation_id,
-                          std::string_view address) {
+[[nodiscard]] Expected<bool> is_revoked(SQLite::Database& db, std::string_view conversation_id,
+                                        std::string_view address) {
   const std::string mailbox = address == "*" ? std::string("*") : mailbox_identity(address);
   return guarded("revocation lookup", [&]() -> Expected<bool> {
     SQLite::Statement q(db,
@@ -99,8 +101,8 @@ Expected<bool> is_revoked(SQLite::Database& db, std::string_view conversation_id
   });
 }
 
-Expected<bool> is_participant(SQLite::Database& db, std::string_view conversation_id,
-                              std::string_view address) {
+[[nodiscard]] Expected<bool> is_participant(SQLite::Database& db, std::string_view conversation_id,
+                                            std::string_view address) {
   const std::string mailbox = mailbox_identity(address);
   if (mailbox.empty()) return false;
   auto revoked = is_revoked(db, conversation_id, mailbox);
@@ -119,8 +121,9 @@ Expected<bool> is_participant(SQLite::Database& db, std::string_view conversatio
   });
 }
 
-Expected<std::string> revoke_reply_access(Tx& tx, std::string_view conversation_id,
-                                          std::string_view address, std::string_view revoked_by) {
+[[nodiscard]] Expected<std::string> revoke_reply_access(Tx& tx, std::string_view conversation_id,
+                                                        std::string_view address,
+                                                        std::string_view revoked_by) {
   const std::string mailbox = address == "*" ? std::string("*") : mailbox_identity(address);
   if (mailbox.empty())
     return fail(Errc::kInvalidInput, "'" + std::string(address) + "' is not an email address");
@@ -145,7 +148,8 @@ Expected<std::string> revoke_reply_access(Tx& tx, std::string_view conversation_
   });
 }
 
-Expected<void> merge_conversations(Tx& tx, std::string_view from, std::string_view into) {
+[[nodiscard]] Expected<void> merge_conversations(Tx& tx, std::string_view from,
+                                                 std::string_view into) {
   if (from == into) return fail(Errc::kInvalidInput, "a conversation cannot be merged into itself");
   return guarded("conversation merge", [&]() -> Expected<void> {
     const std::string f(from), t(into);
@@ -193,8 +197,8 @@ Expected<void> merge_conversations(Tx& tx, std::string_view from, std::string_vi
   });
 }
 
-Expected<std::vector<std::string>> participants(SQLite::Database& db,
-                                                std::string_view conversation_id) {
+[[nodiscard]] Expected<std::vector<std::string>> participants(SQLite::Database& db,
+                                                              std::string_view conversation_id) {
   return guarded("participant list", [&]() -> Expected<std::vector<std::string>> {
     SQLite::Statement q(db,
                         "SELECT mailbox FROM conversation_participants WHERE conversation_id = ? "
@@ -206,8 +210,8 @@ Expected<std::vector<std::string>> participants(SQLite::Database& db,
   });
 }
 
-Expected<std::optional<ConversationRow>> get_conversation(SQLite::Database& db,
-                                                          std::string_view id) {
+[[nodiscard]] Expected<std::optional<ConversationRow>> get_conversation(SQLite::Database& db,
+                                                                        std::string_view id) {
   return guarded("conversation read", [&]() -> Expected<std::optional<ConversationRow>> {
     SQLite::Statement q(db, std::string(kSelect) + "WHERE c.id = ?");
     q.bind(1, std::string(id));
@@ -216,7 +220,7 @@ Expected<std::optional<ConversationRow>> get_conversation(SQLite::Database& db,
   });
 }
 
-Expected<bool> record_email_message(Tx& tx, const EmailMessageRow& row) {
+[[nodiscard]] Expected<bool> record_email_message(Tx& tx, const EmailMessageRow& row) {
   return guarded("email message insert", [&]() -> Expected<bool> {
     const auto now = tx.now_ms();
     SQLite::Statement& q = tx.prepare(
@@ -238,15 +242,15 @@ Expected<bool> record_email_message(Tx& tx, const EmailMessageRow& row) {
   });
 }
 
-Expected<std::optional<std::string>> conversation_of_message(SQLite::Database& db,
-                                                             std::string_view message_id) {
+[[nodiscard]] Expected<std::optional<std::string>> conversation_of_message(
+    SQLite::Database& db, std::string_view message_id) {
   if (message_id.empty()) return std::optional<std::string>{};
   return single_text(db, "SELECT conversation_id FROM email_messages WHERE message_id = ?",
                      message_id, "message lookup");
 }
 
-Expected<std::optional<std::string>> conversation_of_event(SQLite::Database& db,
-                                                           std::string_view event_id) {
+[[nodiscard]] Expected<std::optional<std::string>> conversation_of_event(
+    SQLite::Database& db, std::string_view event_id) {
   if (event_id.empty()) return std::optional<std::string>{};
   return single_text(db,
                      "SELECT conversation_id FROM email_messages WHERE event_id = ? "
@@ -254,9 +258,10 @@ Expected<std::optional<std::string>> conversation_of_event(SQLite::Database& db,
                      event_id, "message lookup");
 }
 
-Expected<void> classify_conversation(Tx& tx, std::string_view id, std::string_view topic,
-                                     std::string_view urgency, std::string_view sentiment,
-                                     std::string_view risk) {
+[[nodiscard]] Expected<void> classify_conversation(Tx& tx, std::string_view id,
+                                                   std::string_view topic, std::string_view urgency,
+                                                   std::string_view sentiment,
+                                                   std::string_view risk) {
   return guarded("conversation update", [&]() -> Expected<void> {
     SQLite::Statement& q = tx.prepare(
         "UPDATE conversations SET topic = ?, urgency = ?, sentiment = ?, "
@@ -269,7 +274,8 @@ Expected<void> classify_conversation(Tx& tx, std::string_view id, std::string_vi
   });
 }
 
-Expected<std::vector<ConversationRow>> list_conversations(SQLite::Database& db, int limit) {
+[[nodiscard]] Expected<std::vector<ConversationRow>> list_conversations(SQLite::Database& db,
+                                                                        int limit) {
   return guarded("conversation list", [&]() -> Expected<std::vector<ConversationRow>> {
     SQLite::Statement q(
         db,

@@ -186,7 +186,7 @@ int latest_schema_version() noexcept {
   return static_cast<int>(sizeof(kMigrations) / sizeof(kMigrations[0]));
 }
 
-Expected<void> migrate(SQLite::Database& db) {
+[[nodiscard]] Expected<void> migrate(SQLite::Database& db) {
   int version = 0;
   try {
     version = db.execAndGet("PRAGMA user_version").getInt();

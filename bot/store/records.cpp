@@ -54,7 +54,7 @@ ActionRow read_action(SQLite::Statement& q) {
 
 // ---------------------------------------------------------------------------------- inbox
 
-Expected<IngestResult> insert_event(Tx& tx, Event& event) {
+[[nodiscard]] Expected<IngestResult> insert_event(Tx& tx, Event& event) {
   return guarded("inbox insert", [&]() -> Expected<IngestResult> {
     if (event.id.empty()) event.id = new_id("ev");
     // One statement decides new-or-duplicate: the unique dedupe_key turns a repeat delivery
@@ -91,9 +91,8 @@ Expected<IngestResult> insert_event(Tx& tx, Event& event) {
   });
 }
 
-Expected<std::vector<std::pair<std::int64_t, Event>>> pending_events(SQLite::Database& db,
-                                                                     std::int64_t after_seq,
-                                                                     int limit) {
+[[nodiscard]] Expected<std::vector<std::pair<std::int64_t, Event>>> pending_events(
+    SQLite::Database& db, std::int64_t after_seq, int limit) {
   return guarded("inbox read", [&]() -> Expected<std::vector<std::pair<std::int64_t, Event>>> {
     SQLite::Statement q(db,
                         "SELECT seq, id, source, kind, dedupe_key, actor, payload, received_at "
@@ -112,8 +111,8 @@ Expected<std::vector<std::pair<std::int64_t, Event>>> pending_events(SQLite::Dat
   });
 }
 
-Expected<void> finish_event(Tx& tx, std::string_view event_id, std::string_view status,
-                            std::string_view error) {
+[[nodiscard]] Expected<void> finish_event(Tx& tx, std::string_view event_id,
+                                          std::string_view status, std::string_view error) {
   return guarded("inbox update", [&]() -> Expected<void> {
     SQLite::Statement& q =
         tx.prepare("UPDATE inbox SET status = ?, processed_at = ?, error = ? WHERE id = ?");
@@ -130,7 +129,7 @@ Expected<void> finish_event(Tx& tx, std::string_view event_id, std::string_view 
 
 // ---------------------------------------------------------------------------------- runs
 
-Expected<void> insert_run(Tx& tx, RunRow& run) {
+[[nodiscard]] Expected<void> insert_run(Tx& tx, RunRow& run) {
   return guarded("run insert", [&]() -> Expected<void> {
     if (run.id.empty()) run.id = new_id("run");
     SQLite::Statement& q = tx.prepare(
@@ -145,7 +144,7 @@ Expected<void> insert_run(Tx& tx, RunRow& run) {
 
 // ---------------------------------------------------------------------------------- actions
 
-Expected<void> insert_action(Tx& tx, ActionRow& a) {
+[[nodiscard]] Expected<void> insert_action(Tx& tx, ActionRow& a) {
   return guarded("action insert", [&]() -> Expected<void> {
     if (a.id.empty()) a.id = new_id("act");
     if (a.idempotency_key.empty()) a.idempotency_key = a.id;
@@ -167,7 +166,8 @@ Expected<void> insert_action(Tx& tx, ActionRow& a) {
   });
 }
 
-Expected<std::optional<ActionRow>> get_action(SQLite::Database& db, std::string_view id) {
+[[nodiscard]] Expected<std::optional<ActionRow>> get_action(SQLite::Database& db,
+                                                            std::string_view id) {
   return guarded("action read", [&]() -> Expected<std::optional<ActionRow>> {
     SQLite::Statement q(db, std::string("SELECT ") + kActionColumns + " FROM actions WHERE id = ?");
     q.bind(1, std::string(id));
@@ -176,7 +176,8 @@ Expected<std::optional<ActionRow>> get_action(SQLite::Database& db, std::string_
   });
 }
 
-Expected<std::vector<ActionRow>> due_actions(SQLite::Database& db, std::int64_t now_ms, int limit) {
+[[nodiscard]] Expected<std::vector<ActionRow>> due_actions(SQLite::Database& db,
+                                                           std::int64_t now_ms, int limit) {
   return guarded("outbox read", [&]() -> Expected<std::vector<ActionRow>> {
     SQLite::Statement q(db, std::string("SELECT ") + kActionColumns +
                                 " FROM actions WHERE status = 'pending' AND next_attempt_at <= ? "
@@ -188,7 +189,7 @@ Expected<std::vector<ActionRow>> due_actions(SQLite::Database& db, std::int64_t 
   });
 }
 
-Expected<std::optional<std::int64_t>> next_due_at(SQLite::Database& db) {
+[[nodiscard]] Expected<std::optional<std::int64_t>> next_due_at(SQLite::Database& db) {
   return guarded("outbox read", [&]() -> Expected<std::optional<std::int64_t>> {
     SQLite::Statement q(db, "SELECT MIN(next_attempt_at) FROM actions WHERE status = 'pending'");
     if (!q.executeStep() || q.getColumn(0).isNull()) return std::optional<std::int64_t>{};
@@ -196,7 +197,7 @@ Expected<std::optional<std::int64_t>> next_due_at(SQLite::Database& db) {
   });
 }
 
-Expected<bool> claim_action(Tx& tx, std::string_view id) {
+[[nodiscard]] Expected<bool> claim_action(Tx& tx, std::string_view id) {
   return guarded("outbox claim", [&]() -> Expected<bool> {
     SQLite::Statement& q = tx.prepare(
         "UPDATE actions SET status = 'running', attempts = attempts + 1, "
@@ -206,7 +207,7 @@ Expected<bool> claim_action(Tx& tx, std::string_view id) {
   });
 }
 
-Expected<void> uncount_attempt(Tx& tx, std::string_view id) {
+[[nodiscard]] Expected<void> uncount_attempt(Tx& tx, std::string_view id) {
   return guarded("outbox update", [&]() -> Expected<void> {
     SQLite::Statement& q =
         tx.prepare("UPDATE actions SET attempts = attempts - 1 WHERE id = ? AND attempts > 0");
@@ -216,9 +217,9 @@ Expected<void> uncount_attempt(Tx& tx, std::string_view id) {
   });
 }
 
-Expected<void> finish_action(Tx& tx, std::string_view id, std::string_view status,
-                             const boost::json::object& result, std::string_view error,
-                             std::int64_t next_attempt_at) {
+[[nodiscard]] Expected<void> finish_action(Tx& tx, std::string_view id, std::string_view status,
+                                           const boost::json::object& result,
+                                           std::string_view error, std::int64_t next_attempt_at) {
   return guarded("outbox update", [&]() -> Expected<void> {
     SQLite::Statement& q = tx.prepare(
         "UPDATE actions SET status = ?, result = ?, last_error = ?, "
@@ -230,8 +231,8 @@ Expected<void> finish_action(Tx& tx, std::string_view id, std::string_view statu
   });
 }
 
-Expected<bool> transition_action(Tx& tx, std::string_view id, std::string_view from,
-                                 std::string_view to) {
+[[nodiscard]] Expected<bool> transition_action(Tx& tx, std::string_view id, std::string_view from,
+                                               std::string_view to) {
   return guarded("action update", [&]() -> Expected<bool> {
     SQLite::Statement& q =
         tx.prepare("UPDATE actions SET status = ?, updated_at = ? WHERE id = ? AND status = ?");
@@ -240,7 +241,7 @@ Expected<bool> transition_action(Tx& tx, std::string_view id, std::string_view f
   });
 }
 
-Expected<int> recover_running_actions(Tx& tx) {
+[[nodiscard]] Expected<int> recover_running_actions(Tx& tx) {
   return guarded("outbox recovery", [&]() -> Expected<int> {
     SQLite::Statement& q = tx.prepare(
         "UPDATE actions SET status = 'pending', updated_at = ? "
@@ -252,7 +253,7 @@ Expected<int> recover_running_actions(Tx& tx) {
 
 // ---------------------------------------------------------------------------------- approvals
 
-Expected<void> insert_approval(Tx& tx, ApprovalRow& a) {
+[[nodiscard]] Expected<void> insert_approval(Tx& tx, ApprovalRow& a) {
   return guarded("approval insert", [&]() -> Expected<void> {
     if (a.id.empty()) a.id = new_id("apr");
     a.created_at = tx.now_ms();
@@ -270,7 +271,8 @@ Expected<void> insert_approval(Tx& tx, ApprovalRow& a) {
   });
 }
 
-Expected<std::optional<ApprovalRow>> get_approval(SQLite::Database& db, std::string_view id) {
+[[nodiscard]] Expected<std::optional<ApprovalRow>> get_approval(SQLite::Database& db,
+                                                                std::string_view id) {
   return guarded("approval read", [&]() -> Expected<std::optional<ApprovalRow>> {
     SQLite::Statement q(db,
                         std::string("SELECT ") + kApprovalColumns + " FROM approvals WHERE id = ?");
@@ -280,8 +282,8 @@ Expected<std::optional<ApprovalRow>> get_approval(SQLite::Database& db, std::str
   });
 }
 
-Expected<bool> decide_approval(Tx& tx, std::string_view id, std::string_view status,
-                               std::string_view decided_by) {
+[[nodiscard]] Expected<bool> decide_approval(Tx& tx, std::string_view id, std::string_view status,
+                                             std::string_view decided_by) {
   return guarded("approval update", [&]() -> Expected<bool> {
     SQLite::Statement& q = tx.prepare(
         "UPDATE approvals SET status = ?, decided_by = ?, decided_at = ? "
@@ -291,8 +293,8 @@ Expected<bool> decide_approval(Tx& tx, std::string_view id, std::string_view sta
   });
 }
 
-Expected<std::optional<ApprovalRow>> approval_by_post_action(SQLite::Database& db,
-                                                             std::string_view post_action_id) {
+[[nodiscard]] Expected<std::optional<ApprovalRow>> approval_by_post_action(
+    SQLite::Database& db, std::string_view post_action_id) {
   return guarded("approval read", [&]() -> Expected<std::optional<ApprovalRow>> {
     SQLite::Statement q(
         db, std::string("SELECT ") + kApprovalColumns + " FROM approvals WHERE post_action_id = ?");
@@ -302,8 +304,8 @@ Expected<std::optional<ApprovalRow>> approval_by_post_action(SQLite::Database& d
   });
 }
 
-Expected<void> set_approval_message(Tx& tx, std::string_view post_action_id,
-                                    std::string_view channel, std::string_view ts) {
+[[nodiscard]] Expected<void> set_approval_message(Tx& tx, std::string_view post_action_id,
+                                                  std::string_view channel, std::string_view ts) {
   return guarded("approval update", [&]() -> Expected<void> {
     SQLite::Statement& q = tx.prepare(
         "UPDATE approvals SET message_channel = ?, message_ts = ? "
@@ -314,8 +316,9 @@ Expected<void> set_approval_message(Tx& tx, std::string_view post_action_id,
   });
 }
 
-Expected<std::vector<ApprovalRow>> list_approvals(SQLite::Database& db, std::string_view status,
-                                                  int limit) {
+[[nodiscard]] Expected<std::vector<ApprovalRow>> list_approvals(SQLite::Database& db,
+                                                                std::string_view status,
+                                                                int limit) {
   return guarded("approval read", [&]() -> Expected<std::vector<ApprovalRow>> {
     std::string sql = std::string("SELECT ") + kApprovalColumns + " FROM approvals";
     if (!status.empty()) sql += " WHERE status = ?";
@@ -328,7 +331,8 @@ Expected<std::vector<ApprovalRow>> list_approvals(SQLite::Database& db, std::str
   });
 }
 
-Expected<std::vector<ApprovalRow>> expired_approvals(SQLite::Database& db, std::int64_t now_ms) {
+[[nodiscard]] Expected<std::vector<ApprovalRow>> expired_approvals(SQLite::Database& db,
+                                                                   std::int64_t now_ms) {
   return guarded("approval read", [&]() -> Expected<std::vector<ApprovalRow>> {
     SQLite::Statement q(db, std::string("SELECT ") + kApprovalColumns +
                                 " FROM approvals WHERE status = 'pending' AND expires_at > 0 "
@@ -342,7 +346,8 @@ Expected<std::vector<ApprovalRow>> expired_approvals(SQLite::Database& db, std::
 
 // ---------------------------------------------------------------------------------- pipeline
 
-Expected<void> upsert_lead(Tx& tx, const boost::json::object& f, std::string_view event_id) {
+[[nodiscard]] Expected<void> upsert_lead(Tx& tx, const boost::json::object& f,
+                                         std::string_view event_id) {
   return guarded("lead upsert", [&]() -> Expected<void> {
     auto email = lower(json::string_or(f, "email"));
     if (email.empty()) return fail(Errc::kInvalidInput, "pipeline.upsert needs an email");
@@ -383,8 +388,8 @@ Expected<void> upsert_lead(Tx& tx, const boost::json::object& f, std::string_vie
   });
 }
 
-Expected<std::optional<boost::json::object>> find_lead(SQLite::Database& db,
-                                                       std::string_view email) {
+[[nodiscard]] Expected<std::optional<boost::json::object>> find_lead(SQLite::Database& db,
+                                                                     std::string_view email) {
   return guarded("lead read", [&]() -> Expected<std::optional<boost::json::object>> {
     SQLite::Statement q(db,
                         "SELECT email, name, company, phone, stage, score, source_form, "
@@ -412,14 +417,14 @@ Expected<std::optional<boost::json::object>> find_lead(SQLite::Database& db,
 
 // ---------------------------------------------------------------------------------- counts
 
-Expected<std::int64_t> count_pending_events(SQLite::Database& db) {
+[[nodiscard]] Expected<std::int64_t> count_pending_events(SQLite::Database& db) {
   return guarded("inbox count", [&]() -> Expected<std::int64_t> {
     SQLite::Statement q(db, "SELECT COUNT(*) FROM inbox WHERE status = 'pending'");
     return q.executeStep() ? q.getColumn(0).getInt64() : 0;
   });
 }
 
-Expected<Counts> counts(SQLite::Database& db, bool totals) {
+[[nodiscard]] Expected<Counts> counts(SQLite::Database& db, bool totals) {
   return guarded("counts", [&]() -> Expected<Counts> {
     Counts c;
     SQLite::Statement q(db,

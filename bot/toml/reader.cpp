@@ -48,7 +48,7 @@ std::uint32_t line_of(const toml::node& node) noexcept {
   return static_cast<std::uint32_t>(node.source().begin.line);
 }
 
-Expected<toml::table> parse_text(std::string_view text, std::string_view file) {
+[[nodiscard]] Expected<toml::table> parse_text(std::string_view text, std::string_view file) {
   try {
     return toml::parse(text, file);
   } catch (const toml::parse_error& e) {
@@ -57,7 +57,7 @@ Expected<toml::table> parse_text(std::string_view text, std::string_view file) {
   }
 }
 
-Expected<toml::table> parse_file(const std::filesystem::path& file) {
+[[nodiscard]] Expected<toml::table> parse_file(const std::filesystem::path& file) {
   std::ifstream in(file, std::ios::binary);
   if (!in) return fail(Errc::kNotFound, file.string() + ": cannot read the file");
   std::ostringstream text;
@@ -65,7 +65,7 @@ Expected<toml::table> parse_file(const std::filesystem::path& file) {
   return parse_text(text.str(), file.string());
 }
 
-Expected<std::string> expand_env(std::string_view raw) {
+[[nodiscard]] Expected<std::string> expand_env(std::string_view raw) {
   std::string out;
   std::size_t i = 0;
   while (i < raw.size()) {

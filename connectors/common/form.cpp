@@ -11,7 +11,7 @@ int hex_value(char c) {
 }
 }  // namespace
 
-Expected<std::string> url_decode(std::string_view in) {
+[[nodiscard]] Expected<std::string> url_decode(std::string_view in) {
   std::string out;
   out.reserve(in.size());
   for (std::size_t i = 0; i < in.size(); ++i) {
@@ -47,7 +47,7 @@ std::string url_encode(std::string_view in) {
   return out;
 }
 
-Expected<FormFields> parse_form(std::string_view body) {
+[[nodiscard]] Expected<FormFields> parse_form(std::string_view body) {
   FormFields fields;
   while (!body.empty()) {
     auto amp = body.find('&');

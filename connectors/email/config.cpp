@@ -23,7 +23,7 @@ std::string domain_of(std::string_view address) {
 
 }  // namespace
 
-Expected<void> read_config(cfg::Reader& r, EmailConfig& e) {
+[[nodiscard]] Expected<void> read_config(cfg::Reader& r, EmailConfig& e) {
   const bool check = r.env() == cfg::Env::kExpand;
   const auto base = std::filesystem::path(r.file()).parent_path();
   auto resolve = [&](std::filesystem::path p) {

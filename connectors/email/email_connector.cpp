@@ -17,8 +17,8 @@ namespace {
 constexpr std::string_view kProviders[] = {"mailgun", "postmark", "sendgrid"};
 
 /// SMTP when smtp_url is set, else the Maildir.
-Expected<std::unique_ptr<ActionExecutor>> make_executor(const EmailConfig& config,
-                                                        const Clock& clock) {
+[[nodiscard]] Expected<std::unique_ptr<ActionExecutor>> make_executor(const EmailConfig& config,
+                                                                      const Clock& clock) {
   ComposeContext compose;
   compose.from = config.from;
   compose.reply = config.inbound.reply;

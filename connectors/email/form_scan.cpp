@@ -106,8 +106,9 @@ std::string disposition_name(std::string_view headers) {
 
 }  // namespace
 
-Expected<std::size_t> scan_multipart_form(std::string_view content_type, std::string_view body,
-                                          PartVisitor visit, void* context) {
+[[nodiscard]] Expected<std::size_t> scan_multipart_form(std::string_view content_type,
+                                                        std::string_view body, PartVisitor visit,
+                                                        void* context) {
   if (has_control_chars(content_type))
     return fail(Errc::kInvalidInput, "content type contains control characters");
   auto boundary = header_param(content_type, "boundary");
@@ -209,7 +210,7 @@ struct SignatureScan {
 
 /// Visits each non-empty pair of an urlencoded body, stopping past kMaxFormParts; returns the
 /// number of pairs. Only keys short enough to be a signature field name are decoded.
-Expected<std::size_t> scan_urlencoded(std::string_view body, SignatureScan* scan) {
+[[nodiscard]] Expected<std::size_t> scan_urlencoded(std::string_view body, SignatureScan* scan) {
   // A percent-encoded name is at most three times its length.
   constexpr std::size_t kMaxEncodedName = 3 * 9;
   std::size_t fields = 0;
@@ -247,12 +248,12 @@ Expected<std::size_t> scan_urlencoded(std::string_view body, SignatureScan* scan
 
 }  // namespace
 
-Expected<std::size_t> scan_urlencoded_fields(std::string_view body) {
+[[nodiscard]] Expected<std::size_t> scan_urlencoded_fields(std::string_view body) {
   return scan_urlencoded(body, nullptr);
 }
 
-Expected<MailgunSignature> scan_mailgun_signature(std::string_view content_type,
-                                                  std::string_view body) {
+[[nodiscard]] Expected<MailgunSignature> scan_mailgun_signature(std::string_view content_type,
+                                                                std::string_view body) {
   const auto media = media_type(content_type);
   SignatureScan scan;
   if (media == "multipart/form-data") {

@@ -110,8 +110,8 @@ bool known_provider(std::string_view p) {
 constexpr std::size_t kMaxEcho = 64;
 
 /// `Authorization: Basic …` against the expected credentials (constant-time).
-Expected<void> check_basic(const net::HttpRequest& request, std::string_view provider,
-                           std::string_view username, const Secret& password) {
+[[nodiscard]] Expected<void> check_basic(const net::HttpRequest& request, std::string_view provider,
+                                         std::string_view username, const Secret& password) {
   auto header = trim(request.header("authorization"));
   if (header.empty())
     return fail(Errc::kUnauthenticated, std::string(provider) + " basic auth missing");
@@ -136,7 +136,8 @@ std::optional<std::string> query_token(std::string_view query) {
 
 /// SendGrid: the `token` query parameter or Basic auth, whichever is configured (either one
 /// passing is enough when both are).
-Expected<void> check_sendgrid_auth(const net::HttpRequest& request, const InboundConfig& config) {
+[[nodiscard]] Expected<void> check_sendgrid_auth(const net::HttpRequest& request,
+                                                 const InboundConfig& config) {
   const auto& sg = config.sendgrid;
   const bool token_configured = !sg.token.empty();
   const bool basic_configured = !sg.username.empty() || !sg.password.empty();
@@ -280,7 +281,8 @@ bool take_sender(detail::ProviderMail& parsed) {
 
 /// Normalisation shared by every provider: UTF-8, lower-cased and deduplicated addresses, the
 /// sender check, loop protection and the reply token.
-Expected<InboundEmail> finish(detail::ProviderMail parsed, const ReplyTokenConfig& reply) {
+[[nodiscard]] Expected<InboundEmail> finish(detail::ProviderMail parsed,
+                                            const ReplyTokenConfig& reply) {
   if (!take_sender(parsed)) return fail(Errc::kInvalidInput, "no sender address");
   InboundEmail mail = std::move(parsed.mail);
   mail.from_name = single_line(make_valid_utf8(mail.from_name));

@@ -125,7 +125,7 @@ void visit_raw_part(GMimeObject* /*parent*/, GMimeObject* part, gpointer user_da
   out->have_text = true;
 }
 
-Expected<ProviderMail> parse_raw_message(std::string_view raw, ProviderMail out) {
+[[nodiscard]] Expected<ProviderMail> parse_raw_message(std::string_view raw, ProviderMail out) {
   ensure_gmime();
   ParserOver p(raw);
   ParserOptions options(g_mime_parser_options_new());
@@ -153,7 +153,8 @@ Expected<ProviderMail> parse_raw_message(std::string_view raw, ProviderMail out)
 }  // namespace
 // ---- Mailgun ----------------------------------------------------------------------------
 
-Expected<FormParts> mailgun_fields(std::string_view content_type, std::string_view body) {
+[[nodiscard]] Expected<FormParts> mailgun_fields(std::string_view content_type,
+                                                 std::string_view body) {
   auto media = media_type(content_type);
   if (media == "multipart/form-data") return parse_multipart_form(content_type, body);
   if (media != "application/x-www-form-urlencoded")
@@ -171,7 +172,7 @@ Expected<FormParts> mailgun_fields(std::string_view content_type, std::string_vi
   return parts;
 }
 
-Expected<ProviderMail> parse_mailgun(const FormParts& f) {
+[[nodiscard]] Expected<ProviderMail> parse_mailgun(const FormParts& f) {
   ProviderMail out;
   InboundEmail& m = out.mail;
   m.provider = "mailgun";
@@ -228,8 +229,8 @@ Expected<ProviderMail> parse_mailgun(const FormParts& f) {
 namespace {
 
 /// `obj[key]` as an array (nullptr when absent); kInvalidInput when it has another type.
-Expected<const boost::json::array*> optional_array(const boost::json::object& obj,
-                                                   std::string_view key) {
+[[nodiscard]] Expected<const boost::json::array*> optional_array(const boost::json::object& obj,
+                                                                 std::string_view key) {
   auto it = obj.find(key);
   if (it == obj.end() || it->value().is_null())
     return static_cast<const boost::json::array*>(nullptr);
@@ -239,9 +240,11 @@ Expected<const boost::json::array*> optional_array(const boost::json::object& ob
 }
 
 /// ToFull / CcFull entries ({Email, Name, MailboxHash}); falls back to the plain header text.
-Expected<bool> postmark_recipients(const boost::json::object& obj, std::string_view full_key,
-                                   std::string_view plain_key, std::vector<std::string>& out,
-                                   std::vector<std::string>& hashes) {
+[[nodiscard]] Expected<bool> postmark_recipients(const boost::json::object& obj,
+                                                 std::string_view full_key,
+                                                 std::string_view plain_key,
+                                                 std::vector<std::string>& out,
+                                                 std::vector<std::string>& hashes) {
   auto full = optional_array(obj, full_key);
   if (!full) return Unexpected(full.error());
   if (*full && !(*full)->empty()) {
@@ -263,7 +266,7 @@ Expected<bool> postmark_recipients(const boost::json::object& obj, std::string_v
 
 }  // namespace
 
-Expected<ProviderMail> parse_postmark(std::string_view body) {
+[[nodiscard]] Expected<ProviderMail> parse_postmark(std::string_view body) {
   auto parsed = json::parse_object(body);
   if (!parsed)
     return fail(Errc::kInvalidInput, "postmark body is not valid JSON: " + parsed.error().message);
@@ -317,7 +320,7 @@ Expected<ProviderMail> parse_postmark(std::string_view body) {
 
 // ---- SendGrid ---------------------------------------------------------------------------
 
-Expected<ProviderMail> parse_sendgrid(const FormParts& f) {
+[[nodiscard]] Expected<ProviderMail> parse_sendgrid(const FormParts& f) {
   ProviderMail out;
   InboundEmail& m = out.mail;
   m.provider = "sendgrid";

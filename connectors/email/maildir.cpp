@@ -36,7 +36,7 @@ void fsync_dir(const fs::path& dir) {
   ::close(fd);
 }
 
-Expected<void> write_synced(const fs::path& path, std::string_view data) {
+[[nodiscard]] Expected<void> write_synced(const fs::path& path, std::string_view data) {
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
   if (fd < 0) return disk_error("cannot create", path, errno);
   std::size_t done = 0;
@@ -66,7 +66,7 @@ Expected<void> write_synced(const fs::path& path, std::string_view data) {
 }
 
 // Moves `from` to `to` unless `to` exists. Returns false (and removes `from`) when it exists.
-Expected<bool> rename_no_replace(const fs::path& from, const fs::path& to) {
+[[nodiscard]] Expected<bool> rename_no_replace(const fs::path& from, const fs::path& to) {
   if (::renameat2(AT_FDCWD, from.c_str(), AT_FDCWD, to.c_str(), RENAME_NOREPLACE) == 0) return true;
   int err = errno;
   if (err == EINVAL || err == ENOSYS) {

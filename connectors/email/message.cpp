@@ -91,8 +91,9 @@ Unexpected permanent(std::string message) {
 
 // The string field `key`: nullopt when absent or null; kPermanent when not a string or when a
 // header value carries CR/LF or other control characters.
-Expected<std::optional<std::string>> string_field(const bj::object& fields, std::string_view key,
-                                                  bool header_value) {
+[[nodiscard]] Expected<std::optional<std::string>> string_field(const bj::object& fields,
+                                                                std::string_view key,
+                                                                bool header_value) {
   auto it = fields.find(key);
   if (it == fields.end() || it->value().is_null()) return std::optional<std::string>{};
   if (!it->value().is_string())
@@ -107,8 +108,8 @@ Expected<std::optional<std::string>> string_field(const bj::object& fields, std:
 
 // A string field that may also be an array of strings (cc, references). Every element is a
 // header value, so CR/LF is refused here.
-Expected<std::vector<std::string>> string_list_field(const bj::object& fields,
-                                                     std::string_view key) {
+[[nodiscard]] Expected<std::vector<std::string>> string_list_field(const bj::object& fields,
+                                                                   std::string_view key) {
   std::vector<std::string> out;
   auto it = fields.find(key);
   if (it == fields.end() || it->value().is_null()) return out;
@@ -131,7 +132,7 @@ Expected<std::vector<std::string>> string_list_field(const bj::object& fields,
   return out;
 }
 
-Expected<Mailbox> field_mailbox(std::string_view key, std::string_view text) {
+[[nodiscard]] Expected<Mailbox> field_mailbox(std::string_view key, std::string_view text) {
   auto m = parse_mailbox(text);
   if (!m) return permanent("field '" + std::string(key) + "': " + m.error().message);
   return m;
@@ -150,7 +151,7 @@ std::optional<std::string> normalise_message_id(std::string_view raw) {
   return "<" + std::string(id) + ">";
 }
 
-Expected<std::string> message_id_field(std::string_view key, std::string_view raw) {
+[[nodiscard]] Expected<std::string> message_id_field(std::string_view key, std::string_view raw) {
   auto id = normalise_message_id(raw);
   if (!id) return permanent("field '" + std::string(key) + "' is not a Message-ID");
   return std::move(*id);
@@ -232,7 +233,7 @@ void set_header(GMimeMessage* msg, const char* name, const std::string& value) {
 
 }  // namespace
 
-Expected<Mailbox> parse_mailbox(std::string_view text) {
+[[nodiscard]] Expected<Mailbox> parse_mailbox(std::string_view text) {
   if (has_crlf(text)) return fail(Errc::kInvalidInput, "contains CR or LF (header injection)");
   if (has_control(text)) return fail(Errc::kInvalidInput, "contains control characters");
   auto t = trim(text);
@@ -306,7 +307,8 @@ std::string safe_key(std::string_view key) {
   return out;
 }
 
-Expected<ComposedEmail> compose_email(const bj::object& fields, const ComposeContext& ctx) {
+[[nodiscard]] Expected<ComposedEmail> compose_email(const bj::object& fields,
+                                                    const ComposeContext& ctx) {
   ensure_gmime();
   // Configuration first: these are our mistakes, not the action's.
   if (ctx.idempotency_key.empty()) return fail(Errc::kInternal, "email: empty idempotency key");

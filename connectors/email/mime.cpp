@@ -22,7 +22,8 @@ std::string make_valid_utf8(std::string_view text) {
   return take(g_utf8_make_valid(text.data(), static_cast<gssize>(text.size())));
 }
 
-Expected<FormParts> parse_multipart_form(std::string_view content_type, std::string_view body) {
+[[nodiscard]] Expected<FormParts> parse_multipart_form(std::string_view content_type,
+                                                       std::string_view body) {
   // The caps first, in one linear pass: GMime would otherwise build every part.
   auto scanned = scan_multipart_form(content_type, body);
   if (!scanned) return Unexpected(scanned.error());

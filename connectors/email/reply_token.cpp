@@ -43,8 +43,9 @@ std::string reply_address(std::string_view conversation_id, std::string_view rec
          config.domain;
 }
 
-Expected<std::string> verify_reply_token(std::string_view token, std::string_view sender,
-                                         const Secret& secret) {
+[[nodiscard]] Expected<std::string> verify_reply_token(std::string_view token,
+                                                       std::string_view sender,
+                                                       const Secret& secret) {
   auto dot = token.rfind('.');
   if (dot == std::string_view::npos || dot == 0 || token.size() - dot - 1 != kMacHex)
     return fail(Errc::kInvalidInput, "malformed reply token");

@@ -51,7 +51,7 @@ struct SmtpReply {
 class SmtpClient {
  public:
   /// Validates the options (does not connect). Errors as above (kInternal).
-  static Expected<std::unique_ptr<SmtpClient>> create(SmtpOptions options);
+  [[nodiscard]] static Expected<std::unique_ptr<SmtpClient>> create(SmtpOptions options);
   ~SmtpClient();
   SmtpClient(const SmtpClient&) = delete;
   SmtpClient& operator=(const SmtpClient&) = delete;

@@ -4,7 +4,8 @@
 
 namespace steward::forms {
 
-Expected<void> read_config(const toml::table& section, cfg::Reader& r, FormsConfig& out) {
+[[nodiscard]] Expected<void> read_config(const toml::table& section, cfg::Reader& r,
+                                         FormsConfig& out) {
   const bool check = r.env() == cfg::Env::kExpand;
   for (const auto& [key, node] : section) {
     const std::string name(key.str());

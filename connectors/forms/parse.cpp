@@ -126,7 +126,8 @@ struct Mapped {
   bj::object extra;
 };
 
-Expected<void> put_quantity(bj::object& fields, const std::string& name, const bj::value& v) {
+[[nodiscard]] Expected<void> put_quantity(bj::object& fields, const std::string& name,
+                                          const bj::value& v) {
   if (v.is_string()) {
     auto text = trim(v.get_string());
     if (text.empty()) return {};
@@ -151,7 +152,8 @@ Expected<void> put_quantity(bj::object& fields, const std::string& name, const b
   return {};
 }
 
-Expected<void> put_field(bj::object& fields, const std::string& name, const bj::value& v) {
+[[nodiscard]] Expected<void> put_field(bj::object& fields, const std::string& name,
+                                       const bj::value& v) {
   if (v.is_null()) return {};
   if (is_text_field(name)) {
     if (!v.is_string()) return fail(Errc::kInvalidInput, "field '" + name + "' must be text");
@@ -164,7 +166,8 @@ Expected<void> put_field(bj::object& fields, const std::string& name, const bj::
   return {};
 }
 
-Expected<Mapped> map_answers(const FormConfig& form, const std::vector<RawAnswer>& answers) {
+[[nodiscard]] Expected<Mapped> map_answers(const FormConfig& form,
+                                           const std::vector<RawAnswer>& answers) {
   // provider ref → canonical names (several canonical names may share one ref).
   std::multimap<std::string, std::string> by_ref;
   for (const auto& [canonical, ref] : effective_refs(form)) by_ref.emplace(ref, canonical);
@@ -191,8 +194,9 @@ Expected<Mapped> map_answers(const FormConfig& form, const std::vector<RawAnswer
 }
 
 // Optional string member: absent/null → nullopt; another type → error.
-Expected<std::optional<std::string>> optional_string(const bj::object& obj, std::string_view key,
-                                                     std::string_view where) {
+[[nodiscard]] Expected<std::optional<std::string>> optional_string(const bj::object& obj,
+                                                                   std::string_view key,
+                                                                   std::string_view where) {
   auto it = obj.find(key);
   if (it == obj.end() || it->value().is_null()) return std::optional<std::string>{};
   if (!it->value().is_string())
@@ -200,7 +204,7 @@ Expected<std::optional<std::string>> optional_string(const bj::object& obj, std:
   return std::optional<std::string>(std::string(it->value().get_string()));
 }
 
-Expected<bj::object> optional_hidden(const bj::object& obj, std::string_view where) {
+[[nodiscard]] Expected<bj::object> optional_hidden(const bj::object& obj, std::string_view where) {
   auto it = obj.find("hidden");
   if (it == obj.end() || it->value().is_null()) return bj::object{};
   if (!it->value().is_object())
@@ -257,8 +261,8 @@ Event make_event(const FormConfig& form, std::string_view provider, std::string_
 
 // ---- Typeform ---------------------------------------------------------------------------
 
-Expected<bj::value> typeform_value(const bj::object& answer, const std::string& type,
-                                   const std::string& where) {
+[[nodiscard]] Expected<bj::value> typeform_value(const bj::object& answer, const std::string& type,
+                                                 const std::string& where) {
   auto it = answer.find(type);
   auto wrong = [&](std::string_view what) {
     return fail(Errc::kInvalidInput,
@@ -344,7 +348,7 @@ std::optional<double> parse_quantity(std::string_view text) {
   return value;
 }
 
-Expected<Event> parse_typeform(const FormConfig& form, std::string_view raw_body) {
+[[nodiscard]] Expected<Event> parse_typeform(const FormConfig& form, std::string_view raw_body) {
   auto root = json::parse_object(raw_body, kMaxJsonDepth);
   if (!root) return Unexpected(root.error());
 
@@ -399,7 +403,8 @@ Expected<Event> parse_typeform(const FormConfig& form, std::string_view raw_body
   return make_event(form, "typeform", raw_body, std::move(common), std::move(*mapped));
 }
 
-Expected<Event> parse_json_submission(const FormConfig& form, std::string_view raw_body) {
+[[nodiscard]] Expected<Event> parse_json_submission(const FormConfig& form,
+                                                    std::string_view raw_body) {
   auto root = json::parse_object(raw_body, kMaxJsonDepth);
   if (!root) return Unexpected(root.error());
 
@@ -440,7 +445,7 @@ Expected<Event> parse_json_submission(const FormConfig& form, std::string_view r
   return make_event(form, "json", raw_body, std::move(common), std::move(*mapped));
 }
 
-Expected<Event> parse_submission(const FormConfig& form, std::string_view raw_body) {
+[[nodiscard]] Expected<Event> parse_submission(const FormConfig& form, std::string_view raw_body) {
   switch (form.format) {
     case Format::kTypeform: return parse_typeform(form, raw_body);
     case Format::kJson: return parse_json_submission(form, raw_body);

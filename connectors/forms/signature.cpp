@@ -13,8 +13,8 @@ std::string sign_body(const Secret& secret, std::string_view body) {
          connectors::base64_encode(connectors::hmac_sha256(secret.reveal(), body));
 }
 
-Expected<void> verify_signature(const Secret& secret, std::string_view header_value,
-                                std::string_view raw_body) {
+[[nodiscard]] Expected<void> verify_signature(const Secret& secret, std::string_view header_value,
+                                              std::string_view raw_body) {
   // An empty key would make every sender able to sign; that is our misconfiguration, not theirs.
   if (secret.empty()) return fail(Errc::kInternal, "form secret not configured");
   if (header_value.empty()) return fail(Errc::kUnauthenticated, "missing signature header");

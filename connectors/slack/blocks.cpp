@@ -62,14 +62,16 @@ boost::json::object button(std::string_view label, std::string_view action_id,
           {"style", style},         {"confirm", std::move(confirm)}};
 }
 
-Expected<std::string> required_string(const boost::json::object& f, std::string_view key) {
+[[nodiscard]] Expected<std::string> required_string(const boost::json::object& f,
+                                                    std::string_view key) {
   auto it = f.find(key);
   if (it == f.end() || !it->value().is_string() || it->value().get_string().empty())
     return fail(Errc::kInvalidInput, "missing or empty field '" + std::string(key) + "'");
   return std::string(it->value().get_string());
 }
 
-Expected<std::string> optional_string(const boost::json::object& f, std::string_view key) {
+[[nodiscard]] Expected<std::string> optional_string(const boost::json::object& f,
+                                                    std::string_view key) {
   auto it = f.find(key);
   if (it == f.end() || it->value().is_null()) return std::string();
   if (!it->value().is_string())
@@ -90,7 +92,8 @@ Expected<std::string> optional_string(const boost::json::object& f, std::string_
   return {};
 }
 
-Expected<std::vector<std::string>> string_list(const boost::json::object& f, std::string_view key) {
+[[nodiscard]] Expected<std::vector<std::string>> string_list(const boost::json::object& f,
+                                                             std::string_view key) {
   std::vector<std::string> out;
   auto it = f.find(key);
   if (it == f.end() || it->value().is_null()) return out;
@@ -105,7 +108,8 @@ Expected<std::vector<std::string>> string_list(const boost::json::object& f, std
   return out;
 }
 
-Expected<std::int64_t> optional_int(const boost::json::object& f, std::string_view key) {
+[[nodiscard]] Expected<std::int64_t> optional_int(const boost::json::object& f,
+                                                  std::string_view key) {
   auto it = f.find(key);
   if (it == f.end() || it->value().is_null()) return 0;
   auto v = json::get_int(f, key);
@@ -173,7 +177,7 @@ std::string mention_or_text(std::string_view who) {
   return slack_escape(who);
 }
 
-Expected<ApprovalRequest> approval_request_from_fields(const boost::json::object& f) {
+[[nodiscard]] Expected<ApprovalRequest> approval_request_from_fields(const boost::json::object& f) {
   ApprovalRequest r;
   auto id = required_string(f, "approval_id");
   if (!id) return Unexpected(id.error());
@@ -213,7 +217,7 @@ Expected<ApprovalRequest> approval_request_from_fields(const boost::json::object
   return r;
 }
 
-Expected<ApprovalOutcome> approval_outcome_from_fields(const boost::json::object& f) {
+[[nodiscard]] Expected<ApprovalOutcome> approval_outcome_from_fields(const boost::json::object& f) {
   ApprovalOutcome o;
   if (auto read = read_strings(f, true,
                                {{"approval_id", &o.approval_id},

@@ -51,7 +51,7 @@ constexpr std::size_t kMaxExcerpt = 80;
 
 }  // namespace
 
-Expected<UrlParts> split_url(std::string_view url) {
+[[nodiscard]] Expected<UrlParts> split_url(std::string_view url) {
   auto parsed = boost::urls::parse_uri(url);
   if (!parsed) return fail(Errc::kInvalidInput, "not an absolute URL");
   boost::urls::url_view u = *parsed;

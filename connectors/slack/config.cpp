@@ -2,7 +2,7 @@
 
 namespace steward::slack {
 
-Expected<void> read_config(cfg::Reader& r, SlackConfig& out) {
+[[nodiscard]] Expected<void> read_config(cfg::Reader& r, SlackConfig& out) {
   auto& c = out.client;
   c.bot_token = r.secret("bot_token");
   out.signing_secret = r.secret("signing_secret");

@@ -6,8 +6,8 @@ namespace steward::slack {
 
 namespace {
 
-Expected<std::string> required(const boost::json::object& f, std::string_view key,
-                               std::string_view kind) {
+[[nodiscard]] Expected<std::string> required(const boost::json::object& f, std::string_view key,
+                                             std::string_view kind) {
   auto it = f.find(key);
   if (it == f.end() || !it->value().is_string() || it->value().get_string().empty())
     return fail(Errc::kInvalidInput,
@@ -15,8 +15,8 @@ Expected<std::string> required(const boost::json::object& f, std::string_view ke
   return std::string(it->value().get_string());
 }
 
-Expected<std::string> optional(const boost::json::object& f, std::string_view key,
-                               std::string_view kind) {
+[[nodiscard]] Expected<std::string> optional(const boost::json::object& f, std::string_view key,
+                                             std::string_view kind) {
   auto it = f.find(key);
   if (it == f.end() || it->value().is_null()) return std::string();
   if (!it->value().is_string())
@@ -25,7 +25,8 @@ Expected<std::string> optional(const boost::json::object& f, std::string_view ke
   return std::string(it->value().get_string());
 }
 
-Expected<boost::json::array> optional_blocks(const boost::json::object& f, std::string_view kind) {
+[[nodiscard]] Expected<boost::json::array> optional_blocks(const boost::json::object& f,
+                                                           std::string_view kind) {
   auto it = f.find("blocks");
   if (it == f.end() || it->value().is_null()) return boost::json::array{};
   if (!it->value().is_array())

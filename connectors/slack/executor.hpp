@@ -35,12 +35,12 @@ class SlackExecutor final : public ActionExecutor {
                                                std::string_view idempotency_key) override;
 
  private:
-  Expected<ActionResult> post(const boost::json::object& f);
-  Expected<ActionResult> update(const boost::json::object& f);
-  Expected<ActionResult> respond(const boost::json::object& f);
-  Expected<ActionResult> ephemeral(const boost::json::object& f);
-  Expected<ActionResult> approval_post(const boost::json::object& f);
-  Expected<ActionResult> approval_update(const boost::json::object& f);
+  [[nodiscard]] Expected<ActionResult> post(const boost::json::object& f);
+  [[nodiscard]] Expected<ActionResult> update(const boost::json::object& f);
+  [[nodiscard]] Expected<ActionResult> respond(const boost::json::object& f);
+  [[nodiscard]] Expected<ActionResult> ephemeral(const boost::json::object& f);
+  [[nodiscard]] Expected<ActionResult> approval_post(const boost::json::object& f);
+  [[nodiscard]] Expected<ActionResult> approval_update(const boost::json::object& f);
 
   WebClient& client_;
 };

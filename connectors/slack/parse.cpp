@@ -42,8 +42,8 @@ bool is_message_like(std::string_view type) { return type == "message" || type =
 /// A request signed with our signing secret still names the workspace and app it came from;
 /// when we know ours, anything else is refused (an app installed in several workspaces, or a
 /// secret shared across apps, must not let one workspace act in another).
-Expected<void> check_origin(const BotIdentity& self, std::string_view team, std::string_view app,
-                            std::string_view what) {
+[[nodiscard]] Expected<void> check_origin(const BotIdentity& self, std::string_view team,
+                                          std::string_view app, std::string_view what) {
   if (!self.team_id.empty() && team != self.team_id)
     return fail(Errc::kForbidden, std::string(what) + " comes from workspace '" +
                                       (team.empty() ? std::string("(none)") : printable(team, 24)) +
@@ -108,7 +108,8 @@ std::string strip_leading_mention(std::string_view text, std::string_view user_i
   return std::string(t);
 }
 
-Expected<EventsInbound> parse_events(std::string_view raw_body, const BotIdentity& self) {
+[[nodiscard]] Expected<EventsInbound> parse_events(std::string_view raw_body,
+                                                   const BotIdentity& self) {
   auto parsed = json::parse_object(raw_body);
   if (!parsed) return Unexpected(parsed.error());
   const boost::json::object& env = *parsed;
@@ -198,7 +199,8 @@ Expected<EventsInbound> parse_events(std::string_view raw_body, const BotIdentit
   return in;
 }
 
-Expected<CommandInbound> parse_command(std::string_view raw_body, const BotIdentity& self) {
+[[nodiscard]] Expected<CommandInbound> parse_command(std::string_view raw_body,
+                                                     const BotIdentity& self) {
   auto form = connectors::parse_form(raw_body);
   if (!form) return Unexpected(form.error());
   CommandInbound in;
@@ -236,7 +238,8 @@ Expected<CommandInbound> parse_command(std::string_view raw_body, const BotIdent
   return in;
 }
 
-Expected<InteractionInbound> parse_interaction(std::string_view raw_body, const BotIdentity& self) {
+[[nodiscard]] Expected<InteractionInbound> parse_interaction(std::string_view raw_body,
+                                                             const BotIdentity& self) {
   auto form = connectors::parse_form(raw_body);
   if (!form) return Unexpected(form.error());
   const std::string* raw_payload = connectors::form_get(*form, "payload");

@@ -26,9 +26,11 @@ std::string compute_signature(std::string_view signing_secret, std::string_view 
   return "v0=" + connectors::to_hex(connectors::hmac_sha256(signing_secret, base));
 }
 
-Expected<void> verify_signature(std::string_view signing_secret, std::string_view timestamp_header,
-                                std::string_view signature_header, std::string_view raw_body,
-                                TimePoint now, std::chrono::seconds window) {
+[[nodiscard]] Expected<void> verify_signature(std::string_view signing_secret,
+                                              std::string_view timestamp_header,
+                                              std::string_view signature_header,
+                                              std::string_view raw_body, TimePoint now,
+                                              std::chrono::seconds window) {
   if (signing_secret.empty()) return fail(Errc::kInternal, "signing secret not configured");
   if (timestamp_header.empty())
     return fail(Errc::kUnauthenticated, "missing X-Slack-Request-Timestamp");

@@ -96,18 +96,22 @@ std::string describe(const Clause& clause);
 /// Parses a `when` table (inline or not). Errors (kInvalidInput, "FILE:LINE: key 'x': …"): not a
 /// table, unknown operator, wrong operand type, empty list, bad regex, unknown variable, a
 /// multi-valued variable used as a single value.
-Expected<Clause> parse_when(const toml::node& when, std::string_view file, const Vars& vars);
+[[nodiscard]] Expected<Clause> parse_when(const toml::node& when, std::string_view file,
+                                          const Vars& vars);
 
 /// Replaces every "${name}" in `text` by the single value of `name`. Errors: unknown variable, a
 /// variable with other than exactly one value, an unterminated "${".
-Expected<std::string> substitute(std::string_view text, const Vars& vars, std::string_view file,
-                                 std::uint32_t line, std::string_view key);
+[[nodiscard]] Expected<std::string> substitute(std::string_view text, const Vars& vars,
+                                               std::string_view file, std::uint32_t line,
+                                               std::string_view key);
 
 /// Expands a list of strings: an element that is exactly "${name}" becomes all values of `name`;
 /// other elements go through substitute().
-Expected<std::vector<std::string>> expand_list(const std::vector<std::string>& items,
-                                               const Vars& vars, std::string_view file,
-                                               std::uint32_t line, std::string_view key);
+[[nodiscard]] Expected<std::vector<std::string>> expand_list(const std::vector<std::string>& items,
+                                                             const Vars& vars,
+                                                             std::string_view file,
+                                                             std::uint32_t line,
+                                                             std::string_view key);
 
 /// True when `pattern` ("slack.post", "slack.*", "*") covers `kind`.
 bool kind_matches(std::string_view pattern, std::string_view kind) noexcept;
@@ -123,16 +127,16 @@ std::optional<std::vector<std::string>> email_domains(std::string_view addresses
 std::optional<std::int64_t> parse_duration_seconds(std::string_view text) noexcept;
 
 /// Reads a whole file. Error kNotFound / kInvalidInput naming the path when it cannot be read.
-Expected<std::string> read_text_file(const std::string& path);
+[[nodiscard]] Expected<std::string> read_text_file(const std::string& path);
 
 /// Parses a rules file whose top-level key is an array of tables `[[key]]` (absent = none),
 /// each entry read by `parse(table)` → Expected<T>. Entry ids must be unique: a repeat is an
 /// error at the repeated id's line. `T` has `id` and `line` members. Other top-level keys are
 /// errors, except those in `also` (read by the caller).
 template <class T, class Parse>
-Expected<std::vector<T>> parse_entries(const toml::table& doc, std::string_view file,
-                                       std::string_view key, Parse&& parse,
-                                       std::initializer_list<std::string_view> also = {}) {
+[[nodiscard]] Expected<std::vector<T>> parse_entries(
+    const toml::table& doc, std::string_view file, std::string_view key, Parse&& parse,
+    std::initializer_list<std::string_view> also = {}) {
   std::vector<T> out;
   cfg::Reader top(doc, std::string(file));
   top.allow(also);

@@ -25,8 +25,8 @@ std::string var_names(const Vars& vars) {
 }
 
 // A scalar TOML value as an Operand (strings substituted).
-Expected<Operand> scalar_operand(const toml::node& n, const Vars& vars, std::string_view file,
-                                 std::string_view key) {
+[[nodiscard]] Expected<Operand> scalar_operand(const toml::node& n, const Vars& vars,
+                                               std::string_view file, std::string_view key) {
   if (auto s = n.value<std::string>(); s && n.is_string()) {
     auto sub = substitute(*s, vars, file, cfg::line_of(n), key);
     if (!sub) return Unexpected(sub.error());
@@ -39,8 +39,8 @@ Expected<Operand> scalar_operand(const toml::node& n, const Vars& vars, std::str
       cfg::error_at(file, cfg::line_of(n), key, "expected a string, number or true/false"));
 }
 
-Expected<double> number_operand(const toml::node& n, const Vars& vars, std::string_view file,
-                                std::string_view key) {
+[[nodiscard]] Expected<double> number_operand(const toml::node& n, const Vars& vars,
+                                              std::string_view file, std::string_view key) {
   if (n.is_integer()) return static_cast<double>(*n.value<std::int64_t>());
   if (n.is_floating_point()) return *n.value<double>();
   if (n.is_string()) {
@@ -58,8 +58,9 @@ Expected<double> number_operand(const toml::node& n, const Vars& vars, std::stri
   return Unexpected(cfg::error_at(file, cfg::line_of(n), key, "expected a number"));
 }
 
-Expected<std::vector<Operand>> list_operands(const toml::node& n, const Vars& vars,
-                                             std::string_view file, std::string_view key) {
+[[nodiscard]] Expected<std::vector<Operand>> list_operands(const toml::node& n, const Vars& vars,
+                                                           std::string_view file,
+                                                           std::string_view key) {
   const auto* arr = n.as_array();
   if (!arr) {
     return Unexpected(
@@ -82,8 +83,8 @@ Expected<std::vector<Operand>> list_operands(const toml::node& n, const Vars& va
   return out;
 }
 
-Expected<void> parse_field(const std::string& field, const toml::node& value, std::string_view file,
-                           const Vars& vars, Clause& out) {
+[[nodiscard]] Expected<void> parse_field(const std::string& field, const toml::node& value,
+                                         std::string_view file, const Vars& vars, Clause& out) {
   if (field.empty())
     return Unexpected(cfg::error_at(file, cfg::line_of(value), field, "empty field name"));
   if (value.is_array()) {
@@ -164,7 +165,8 @@ Expected<void> parse_field(const std::string& field, const toml::node& value, st
 
 }  // namespace
 
-Expected<Clause> parse_when(const toml::node& when, std::string_view file, const Vars& vars) {
+[[nodiscard]] Expected<Clause> parse_when(const toml::node& when, std::string_view file,
+                                          const Vars& vars) {
   const auto* table = when.as_table();
   if (!table) {
     return Unexpected(cfg::error_at(file, cfg::line_of(when), "when",
@@ -198,8 +200,9 @@ Expected<Clause> parse_when(const toml::node& when, std::string_view file, const
   return clause;
 }
 
-Expected<std::string> substitute(std::string_view text, const Vars& vars, std::string_view file,
-                                 std::uint32_t line, std::string_view key) {
+[[nodiscard]] Expected<std::string> substitute(std::string_view text, const Vars& vars,
+                                               std::string_view file, std::uint32_t line,
+                                               std::string_view key) {
   std::string out;
   std::size_t pos = 0;
   while (true) {
@@ -232,9 +235,11 @@ Expected<std::string> substitute(std::string_view text, const Vars& vars, std::s
   }
 }
 
-Expected<std::vector<std::string>> expand_list(const std::vector<std::string>& items,
-                                               const Vars& vars, std::string_view file,
-                                               std::uint32_t line, std::string_view key) {
+[[nodiscard]] Expected<std::vector<std::string>> expand_list(const std::vector<std::string>& items,
+                                                             const Vars& vars,
+                                                             std::string_view file,
+                                                             std::uint32_t line,
+                                                             std::string_view key) {
   std::vector<std::string> out;
   for (const auto& item : items) {
     if (is_var_ref(item)) {
@@ -272,7 +277,7 @@ std::optional<std::int64_t> parse_duration_seconds(std::string_view text) noexce
   }
 }
 
-Expected<std::string> read_text_file(const std::string& path) {
+[[nodiscard]] Expected<std::string> read_text_file(const std::string& path) {
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) {
     return fail(Errc::kNotFound, path + ": file not found");

@@ -62,7 +62,8 @@ FieldLookup action_lookup(const Action& action, const boost::json::object& facts
   };
 }
 
-Expected<Rule> parse_rule(const toml::table& t, std::string_view file, const Vars& vars) {
+[[nodiscard]] Expected<Rule> parse_rule(const toml::table& t, std::string_view file,
+                                        const Vars& vars) {
   cfg::Reader r(t, std::string(file));
   Rule rule;
   rule.line = r.line();

@@ -40,10 +40,12 @@ class DecisionRights {
   /// errors name the path. Errors: kNotFound (no file), kInvalidInput "PATH:LINE: key 'x': …"
   /// (syntax, unknown key, wrong type, missing or duplicate id, ask without approvers, bad
   /// regex, bad duration, unknown variable).
-  static Expected<DecisionRights> load_file(const std::filesystem::path& path, const Vars& vars);
+  [[nodiscard]] static Expected<DecisionRights> load_file(const std::filesystem::path& path,
+                                                          const Vars& vars);
   /// Parses rules from text; `file_label` is used in errors and in Decision::rule.
-  static Expected<DecisionRights> load_string(std::string_view toml, std::string_view file_label,
-                                              const Vars& vars);
+  [[nodiscard]] static Expected<DecisionRights> load_string(std::string_view toml,
+                                                            std::string_view file_label,
+                                                            const Vars& vars);
 
   /// Decides one proposed action. `facts` is the plan's facts about the cause. Never fails:
   /// nothing matched → Decision{kDeny, "<label>#<default-deny>", "no rule matched; the default

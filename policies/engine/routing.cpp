@@ -27,7 +27,8 @@ FieldLookup event_lookup(const Event& event) {
   };
 }
 
-Expected<Route> parse_route(const toml::table& t, std::string_view file, const Vars& vars) {
+[[nodiscard]] Expected<Route> parse_route(const toml::table& t, std::string_view file,
+                                          const Vars& vars) {
   cfg::Reader r(t, std::string(file));
   Route route;
   route.line = r.line();

@@ -31,10 +31,11 @@ struct RouteMatch {
 class Routing {
  public:
   /// Reads and parses routing.toml. Errors: kNotFound, kInvalidInput "PATH:LINE: key 'x': …".
-  static Expected<Routing> load_file(const std::filesystem::path& path, const Vars& vars);
+  [[nodiscard]] static Expected<Routing> load_file(const std::filesystem::path& path,
+                                                   const Vars& vars);
   /// Parses routes from text; `file_label` is used in errors and in RouteMatch::rule.
-  static Expected<Routing> load_string(std::string_view toml, std::string_view file_label,
-                                       const Vars& vars);
+  [[nodiscard]] static Expected<Routing> load_string(std::string_view toml,
+                                                     std::string_view file_label, const Vars& vars);
 
   /// The first route whose event kind and conditions match, or nullopt.
   [[nodiscard]] std::optional<RouteMatch> route(const Event& event) const;
