@@ -103,16 +103,6 @@ std::string summarise_need(std::string_view message, std::size_t max_chars) {
   return cfg;
 }
 
-[[nodiscard]] Expected<std::unique_ptr<Agent>> make(const common::AgentSetup& setup) {
-  auto config = load_config(setup.rules_dir, setup.templates_dir, setup.sales_channel,
-                            setup.company_name, setup.sender_name);
-  if (!config) {
-    return Unexpected(Error{config.error().code, "lead qualifier: " + config.error().message,
-                            config.error().retry_after});
-  }
-  return std::make_unique<LeadQualifier>(std::move(*config));
-}
-
 Expected<Plan> LeadQualifier::handle(const Event& event, AgentContext& ctx) const {
   if (event.kind != "form.submitted") {
     return fail(Errc::kInvalidInput, "lead_qualifier handles form.submitted, not " + event.kind);
@@ -250,6 +240,12 @@ Expected<Plan> LeadQualifier::handle(const Event& event, AgentContext& ctx) cons
     plan.actions.push_back(std::move(a));
   }
   return plan;
+}
+
+[[nodiscard]] Expected<std::unique_ptr<Agent>> make(const common::AgentSetup& setup) {
+  return common::build<LeadQualifier>(
+      "lead qualifier", load_config(setup.rules_dir, setup.templates_dir, setup.sales_channel,
+                                    setup.company_name, setup.sender_name));
 }
 
 }  // namespace steward::agents::lead

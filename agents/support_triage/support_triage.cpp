@@ -123,13 +123,9 @@ std::string recipient(std::string_view address, std::string_view display_name) {
 }
 
 [[nodiscard]] Expected<std::unique_ptr<Agent>> make(const common::AgentSetup& setup) {
-  auto config = load_config(setup.rules_dir, setup.templates_dir, setup.support_channel,
-                            setup.escalation_channel, setup.company_name);
-  if (!config) {
-    return Unexpected(Error{config.error().code, "support triage: " + config.error().message,
-                            config.error().retry_after});
-  }
-  return std::make_unique<SupportTriage>(std::move(*config));
+  return common::build<SupportTriage>(
+      "support triage", load_config(setup.rules_dir, setup.templates_dir, setup.support_channel,
+                                    setup.escalation_channel, setup.company_name));
 }
 
 Expected<Plan> SupportTriage::handle(const Event& event, AgentContext& ctx) const {

@@ -63,7 +63,8 @@ class Host final : public ConnectorHost {
         *own_.emplace_back(std::make_unique<runtime::WorkerPool>(threads, max_queue, thread_name));
     return [&pool](std::function<void()> work) { return pool.post(std::move(work)); };
   }
-  Expected<std::string> command_reply(const std::string& text, const std::string& actor) override {
+  [[nodiscard]] Expected<std::string> command_reply(const std::string& text,
+                                                    const std::string& actor) override {
     return runtime::command_reply(store_, clock_, text,
                                   runtime::CommandViewer{actor, &directory_, see_all_});
   }

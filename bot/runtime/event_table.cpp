@@ -55,14 +55,10 @@ namespace {
     filed = *f;
     if (!filed.auto_reply) return {};
     // Recorded in its conversation, never answered: answering auto-replies makes mail loops.
-    auto a = tx.audit({"email.auto_reply",
-                       event.id,
-                       "",
-                       "",
-                       event.actor,
-                       {{"conversation_id", filed.conversation_id},
-                        {"reason", json::string_or(event.payload, "auto_reason")}}});
-    if (!a) return Unexpected(a.error());
+    store::AuditEntry entry{"email.auto_reply", event.id, "", "", event.actor, {}};
+    entry.data["conversation_id"] = filed.conversation_id;
+    entry.data["reason"] = json::string_or(event.payload, "auto_reason");
+    if (auto a = tx.audit(entry); !a) return Unexpected(a.error());
     return store::finish_event(tx, event.id, "done", "auto-reply: not answered");
   });
   if (!w) return w;

@@ -26,7 +26,7 @@ class Orchestrator::WriteBatch {
     if (--outstanding_ == 0) cv_.notify_all();
   }
   /// Blocks until every added commit is done; the first error, if any (then forgotten).
-  Expected<void> wait() {
+  [[nodiscard]] Expected<void> wait() {
     std::unique_lock lock(mutex_);
     cv_.wait(lock, [&] { return outstanding_ == 0; });
     if (!error_) return {};

@@ -117,12 +117,12 @@ class EmailModule final : public connectors::Module {
  public:
   EmailModule() { finish_config(config_); }
   std::string_view section() const override { return "email"; }
-  Expected<void> read_config(const toml::table&, cfg::Reader& reader) override {
+  [[nodiscard]] Expected<void> read_config(const toml::table&, cfg::Reader& reader) override {
     auto r = email::read_config(reader, config_);
     finish_config(config_);
     return r;
   }
-  Expected<std::string> describe() const override {
+  [[nodiscard]] Expected<std::string> describe() const override {
     std::string out;
     // The SMTP settings are validated the way `serve` uses them (nothing is contacted).
     if (config_.smtp_configured()) {
@@ -139,7 +139,7 @@ class EmailModule final : public connectors::Module {
       if (inbound.configured(p)) providers += (providers.empty() ? "" : ", ") + std::string(p);
     return out + "\nemail in: " + (providers.empty() ? "none" : providers);
   }
-  Expected<std::unique_ptr<Connector>> start(ConnectorHost& host) override {
+  [[nodiscard]] Expected<std::unique_ptr<Connector>> start(ConnectorHost& host) override {
     auto executor = make_executor(config_, host.clock());
     if (!executor) return Unexpected(executor.error());
     return std::unique_ptr<Connector>(

@@ -88,14 +88,14 @@ class FormsConnector final : public Connector {
 class FormsModule final : public connectors::Module {
  public:
   std::string_view section() const override { return "forms"; }
-  Expected<void> read_config(const toml::table& table, cfg::Reader& reader) override {
+  [[nodiscard]] Expected<void> read_config(const toml::table& table, cfg::Reader& reader) override {
     return forms::read_config(table, reader, config_);
   }
   void use_embedded_defaults() override { config_ = embedded_config(); }
-  Expected<std::string> describe() const override {
+  [[nodiscard]] Expected<std::string> describe() const override {
     return "forms: " + std::to_string(config_.forms.size());
   }
-  Expected<std::unique_ptr<Connector>> start(ConnectorHost&) override {
+  [[nodiscard]] Expected<std::unique_ptr<Connector>> start(ConnectorHost&) override {
     if (config_.demo_secret)
       spdlog::warn(
           "form 'website' uses the built-in demo secret; set STEWARD_FORM_SECRET or a "

@@ -76,19 +76,24 @@ class SlackConnector final : public Connector {
   }
 
  private:
-  Expected<void> verify(const HttpRequest& req) const {
+  [[nodiscard]] Expected<void> verify(const HttpRequest& req) const {
     return verify_signature(config_.signing_secret.reveal(),
                             req.header("x-slack-request-timestamp"),
                             req.header("x-slack-signature"), req.body, host_.clock().now());
   }
 
+  /// False (after answering 401 and logging it) when Slack's signature does not hold.
+  bool verified(const HttpRequest& req, const Respond& respond, std::string_view route) const {
+    auto v = verify(req);
+    if (v) return true;
+    spdlog::info("slack {}: rejected from {}: {}", route, req.remote,
+                 printable(v.error().message, 500));
+    respond(net::error_response(v.error()));
+    return false;
+  }
+
   void events(HttpRequest&& req, Respond respond) {
-    if (auto v = verify(req); !v) {
-      spdlog::info("slack events: rejected from {}: {}", req.remote,
-                   printable(v.error().message, 500));
-      respond(net::error_response(v.error()));
-      return;
-    }
+    if (!verified(req, respond, "events")) return;
     auto parsed = parse_events(req.body, bot_);
     if (!parsed) {
       respond(net::error_response(parsed.error()));
@@ -117,10 +122,7 @@ class SlackConnector final : public Connector {
         return;
       }
     }
-    if (auto v = verify(req); !v) {
-      respond(net::error_response(v.error()));
-      return;
-    }
+    if (!verified(req, respond, "commands")) return;
     auto parsed = parse_command(req.body, bot_);
     if (!parsed || !parsed->event) {
       respond(net::error_response(parsed ? Error{Errc::kInvalidInput, "no command", std::nullopt}
@@ -148,10 +150,7 @@ class SlackConnector final : public Connector {
   }
 
   void interaction(HttpRequest&& req, Respond respond) {
-    if (auto v = verify(req); !v) {
-      respond(net::error_response(v.error()));
-      return;
-    }
+    if (!verified(req, respond, "interactivity")) return;
     auto parsed = parse_interaction(req.body, bot_);
     if (!parsed) {
       respond(net::error_response(parsed.error()));
@@ -175,13 +174,13 @@ class SlackConnector final : public Connector {
 class SlackModule final : public connectors::Module {
  public:
   std::string_view section() const override { return "slack"; }
-  Expected<void> read_config(const toml::table&, cfg::Reader& reader) override {
+  [[nodiscard]] Expected<void> read_config(const toml::table&, cfg::Reader& reader) override {
     return slack::read_config(reader, config_);
   }
-  Expected<std::string> describe() const override {
+  [[nodiscard]] Expected<std::string> describe() const override {
     return std::string("slack: ") + (config_.configured() ? "configured" : "not configured");
   }
-  Expected<std::unique_ptr<Connector>> start(ConnectorHost& host) override {
+  [[nodiscard]] Expected<std::unique_ptr<Connector>> start(ConnectorHost& host) override {
     if (!config_.configured()) {
       spdlog::info("slack is not configured: approvals are decided with `steward approvals`");
       return std::unique_ptr<Connector>();
