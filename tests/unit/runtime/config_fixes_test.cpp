@@ -15,15 +15,7 @@ namespace {
 
 using test::load_all;
 
-class ConfigFixes : public ::testing::Test {
- protected:
-  std::filesystem::path write(const std::string& body) {
-    auto p = dir_.path() / "steward.toml";
-    std::ofstream(p) << body;
-    return p;
-  }
-  store::test::TempDir dir_;
-};
+using ConfigFixes = test::ConfigFileTest;
 
 TEST_F(ConfigFixes, BooleansExpandFromTheEnvironment) {
   ::setenv("STEWARD_TEST_ALLOW_PLAIN", "true", 1);

@@ -38,14 +38,9 @@ class ScopedEnv {
   std::optional<std::string> old_;
 };
 
-class ConfigTest : public ::testing::Test {
+class ConfigTest : public test::ConfigFileTest {
  protected:
   void SetUp() override { ASSERT_FALSE(dir_.path().empty()); }
-  std::filesystem::path write(const std::string& body, const std::string& name = "steward.toml") {
-    auto p = dir_.path() / name;
-    std::ofstream(p) << body;
-    return p;
-  }
   /// Loads `body` and expects failure; returns the message.
   std::string error_of(const std::string& body) {
     auto p = write(body);
@@ -56,8 +51,6 @@ class ConfigTest : public ::testing::Test {
     return c.error().message;
   }
   std::string file() const { return (dir_.path() / "steward.toml").string(); }
-
-  store::test::TempDir dir_;
 };
 
 constexpr const char* kFull = R"(# every key
@@ -408,15 +401,7 @@ TEST(DefaultConfig, EnvironmentOverrides) {
 namespace steward::runtime {
 namespace {
 
-class EmailConfigTest : public ::testing::Test {
- protected:
-  std::filesystem::path write(const std::string& body) {
-    auto p = dir_.path() / "steward.toml";
-    std::ofstream(p) << body;
-    return p;
-  }
-  store::test::TempDir dir_;
-};
+using EmailConfigTest = test::ConfigFileTest;
 
 TEST_F(EmailConfigTest, SmtpInboundAndReplySettings) {
   ScopedEnv pass("T_SMTP_PASS", "s3cret-pass");

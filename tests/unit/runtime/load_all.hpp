@@ -1,10 +1,16 @@
 #pragma once
 // The config as `steward serve` reads it: the kernel's sections plus every built-in connector's.
 
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <string>
+
 #include "bot/runtime/config.hpp"
 #include "connectors/email/config.hpp"
 #include "connectors/forms/config.hpp"
 #include "connectors/slack/config.hpp"
+#include "tests/unit/store/store_fixture.hpp"
 
 namespace steward::runtime::test {
 
@@ -31,5 +37,17 @@ struct Loaded : Config {
   email::finish_config(l.email_connector);
   return l;
 }
+
+/// A test that writes config files into its own temporary folder.
+class ConfigFileTest : public ::testing::Test {
+ protected:
+  /// Writes `body` as `name` in the folder; its path.
+  std::filesystem::path write(const std::string& body, const std::string& name = "steward.toml") {
+    auto p = dir_.path() / name;
+    std::ofstream(p) << body;
+    return p;
+  }
+  store::test::TempDir dir_;
+};
 
 }  // namespace steward::runtime::test
