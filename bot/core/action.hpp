@@ -17,10 +17,15 @@ namespace steward {
 ///  - email.send:   to, subject, text, (html), in_reply_to, reply_to
 ///  - pipeline.upsert: email, name, company, stage, score, breakdown (array)
 ///  - ticket.classify: conversation_id, topic, urgency, sentiment, risk (array of ids)
+///  - memory.write: collection, title, text, source (who or what it came from), kind
+///                  ("fact" | "decision")
 struct Action {
   std::string kind;
   boost::json::object fields;
   std::string summary;  ///< one line a person reads in approvals, audit and the dashboard
+  /// "provider/model" when any of this action's text was written by a model, else empty.
+  /// Decision rights test it as `action.drafted_by` / `action.model_written`.
+  std::string drafted_by;
 };
 
 /// An agent's answer to one event: notes for the audit/dashboard, proposed actions, and the

@@ -11,6 +11,8 @@
 #include "bot/core/clock.hpp"
 #include "bot/core/event.hpp"
 #include "bot/core/expected.hpp"
+#include "bot/core/memory.hpp"
+#include "bot/core/model.hpp"
 
 namespace steward {
 
@@ -29,6 +31,10 @@ class AgentContext {
   /// Slack user ids of the people holding `role` in the [[people]] directory (config order).
   [[nodiscard]] virtual std::vector<std::string> slack_ids_with_role(
       std::string_view role) const = 0;
+  /// The organisation's memory, read-only; every search names whose access applies.
+  [[nodiscard]] virtual const MemoryReader& memory() const = 0;
+  /// The model gateway: OfflineModels unless [model.tasks] names providers.
+  [[nodiscard]] virtual ModelGateway& models() const = 0;
 };
 
 /// A specialist. @par Thread safety: the runtime calls handle() from its orchestrator thread,

@@ -20,16 +20,28 @@ namespace steward::runtime {
 class StoreAgentContext final : public AgentContext {
  public:
   /// All references outlive the context.
-  StoreAgentContext(store::Store& store, const Clock& clock, const Directory& directory)
-      : store_(store), clock_(clock), directory_(directory) {}
+  /// `memory`/`models` null: nothing remembered, every model task offline.
+  StoreAgentContext(store::Store& store, const Clock& clock, const Directory& directory,
+                    const MemoryReader* memory = nullptr, ModelGateway* models = nullptr)
+      : store_(store),
+        clock_(clock),
+        directory_(directory),
+        memory_(memory ? memory : &empty_memory_),
+        models_(models ? models : &offline_models_) {}
   [[nodiscard]] TimePoint now() const override { return clock_.now(); }
   [[nodiscard]] std::optional<boost::json::object> find_lead(std::string_view email) const override;
   [[nodiscard]] std::vector<std::string> slack_ids_with_role(std::string_view role) const override;
+  [[nodiscard]] const MemoryReader& memory() const override { return *memory_; }
+  [[nodiscard]] ModelGateway& models() const override { return *models_; }
 
  private:
   store::Store& store_;
   const Clock& clock_;
   const Directory& directory_;
+  const MemoryReader* memory_;
+  ModelGateway* models_;
+  static inline EmptyMemory empty_memory_;
+  static inline OfflineModels offline_models_;
 };
 
 }  // namespace steward::runtime

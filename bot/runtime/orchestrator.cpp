@@ -239,7 +239,7 @@ Expected<void> Orchestrator::plan_event(const Event& event, WriteBatch* batch,
   st->match = *match;
   st->agent_name = std::string(agent->name());
 
-  StoreAgentContext ctx(deps_.store, deps_.clock, deps_.directory);
+  StoreAgentContext ctx(deps_.store, deps_.clock, deps_.directory, deps_.memory, deps_.models);
   Expected<Plan> plan = fail(Errc::kInternal, "agent did not run");
   try {
     plan = agent->handle(event, ctx);
@@ -328,6 +328,7 @@ Expected<void> Orchestrator::commit_plan(store::Tx& tx, PlanState& st) {
     row.kind = action.kind;
     row.fields = action.fields;
     row.summary = action.summary;
+    row.drafted_by = action.drafted_by;
     // Stable across a crash-and-rerun of the same event, so a re-run cannot queue twice.
     row.idempotency_key = st.event.id + ":" + std::to_string(i);
     row.origin = "agent:" + st.plan.agent;

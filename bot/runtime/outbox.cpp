@@ -13,7 +13,9 @@ namespace steward::runtime {
 
 namespace {
 
-Action to_action(const store::ActionRow& row) { return Action{row.kind, row.fields, row.summary}; }
+Action to_action(const store::ActionRow& row) {
+  return Action{row.kind, row.fields, row.summary, row.drafted_by};
+}
 
 }  // namespace
 

@@ -7,6 +7,8 @@
 #include "bot/core/agent.hpp"
 #include "bot/core/clock.hpp"
 #include "bot/core/executor.hpp"
+#include "bot/core/memory.hpp"
+#include "bot/core/model.hpp"
 #include "bot/runtime/config.hpp"
 #include "bot/runtime/directory.hpp"
 #include "bot/runtime/metrics.hpp"
@@ -27,6 +29,9 @@ struct RuntimeDeps {
   std::map<std::string, const Agent*> agents;        ///< by name
   std::map<std::string, ActionExecutor*> executors;  ///< by action kind
   Metrics& metrics;
+  /// What agents search and call through their context; null: EmptyMemory / OfflineModels.
+  const MemoryReader* memory = nullptr;
+  ModelGateway* models = nullptr;
 };
 
 }  // namespace steward::runtime

@@ -178,6 +178,32 @@ ALTER TABLE conversations ADD COLUMN linked_to TEXT NOT NULL DEFAULT '';
 ALTER TABLE conversations ADD COLUMN link_reason TEXT NOT NULL DEFAULT '';
 ALTER TABLE conversations ADD COLUMN merged_into TEXT NOT NULL DEFAULT '';
 )sql",
+    // 4: which actions a model wrote, and every metered model call (spend per provider per day
+    // is summed from here, so a restart does not reset a budget).
+    R"sql(
+ALTER TABLE actions ADD COLUMN drafted_by TEXT NOT NULL DEFAULT '';
+CREATE TABLE model_calls (
+  id             INTEGER PRIMARY KEY,
+  at             INTEGER NOT NULL,
+  day            TEXT NOT NULL,
+  provider       TEXT NOT NULL,
+  model          TEXT NOT NULL,
+  task           TEXT NOT NULL,
+  agent          TEXT NOT NULL,
+  tokens_in      INTEGER NOT NULL,
+  tokens_out     INTEGER NOT NULL,
+  cost_usd       REAL NOT NULL,
+  latency_ms     INTEGER NOT NULL,
+  attempts       INTEGER NOT NULL,
+  ok             INTEGER NOT NULL,
+  error          TEXT NOT NULL,
+  prompt_sha256  TEXT NOT NULL,
+  output_sha256  TEXT NOT NULL,
+  prompt_text    TEXT,
+  output_text    TEXT
+);
+CREATE INDEX model_calls_day ON model_calls(provider, day);
+)sql",
 };
 
 }  // namespace

@@ -23,7 +23,8 @@ namespace {
 // The column lists of the rows read back whole, and their readers.
 constexpr const char* kActionColumns =
     "id, event_id, run_id, kind, fields, summary, idempotency_key, origin, verdict, rule, status, "
-    "attempts, max_attempts, next_attempt_at, last_error, result, created_at, updated_at";
+    "attempts, max_attempts, next_attempt_at, last_error, result, created_at, updated_at, "
+    "drafted_by";
 constexpr const char* kApprovalColumns =
     "id, action_id, event_id, rule, approvers, requester, title, status, created_at, expires_at, "
     "on_expiry, decided_by, decided_at, post_action_id, message_channel, message_ts";
@@ -46,7 +47,7 @@ ActionRow read_action(SQLite::Statement& q) {
   ActionRow a;
   read_columns(q, 0, a.id, a.event_id, a.run_id, a.kind, a.fields, a.summary, a.idempotency_key,
                a.origin, a.verdict, a.rule, a.status, a.attempts, a.max_attempts, a.next_attempt_at,
-               a.last_error, a.result, a.created_at, a.updated_at);
+               a.last_error, a.result, a.created_at, a.updated_at, a.drafted_by);
   return a;
 }
 
@@ -152,13 +153,14 @@ ActionRow read_action(SQLite::Statement& q) {
     SQLite::Statement& q = tx.prepare(
         "INSERT OR IGNORE INTO actions(id, event_id, run_id, kind, fields, summary, "
         "idempotency_key, origin, verdict, rule, status, attempts, max_attempts, "
-        "next_attempt_at, created_at, updated_at, conversation_id) "
-        "VALUES (?,?,?,?,?,?,?,?,?,?,?,0,?,?,?,?,?)");
+        "next_attempt_at, created_at, updated_at, conversation_id, drafted_by) "
+        "VALUES (?,?,?,?,?,?,?,?,?,?,?,0,?,?,?,?,?,?)");
     bind_all(q, a.id, a.event_id, a.run_id, a.kind, boost::json::serialize(a.fields), a.summary,
              a.idempotency_key, a.origin, a.verdict, a.rule, a.status, a.max_attempts,
              a.next_attempt_at, a.created_at, a.updated_at);
     // Indexed copy of the field so a conversation's replies are found without a scan.
     q.bind(16, json::string_or(a.fields, "conversation_id"));
+    q.bind(17, a.drafted_by);
     if (q.exec() == 0)
       return fail(Errc::kConflict,
                   "an action with idempotency key '" + a.idempotency_key + "' already exists");

@@ -53,8 +53,9 @@ struct ActionRow {
   std::string id, event_id, run_id, kind;
   boost::json::object fields;
   std::string summary, idempotency_key;
-  std::string origin;   ///< "agent:<name>" or "system"
-  std::string verdict;  ///< allow | ask | deny | system
+  std::string origin;      ///< "agent:<name>" or "system"
+  std::string drafted_by;  ///< Action::drafted_by: "provider/model" when a model wrote it
+  std::string verdict;     ///< allow | ask | deny | system
   std::string rule;
   std::string status;
   int attempts = 0;

@@ -35,7 +35,8 @@ Action reply_action() {
                   "<p>Hello Ann,</p><p>thank you for writing to us.</p><blockquote>my invoice is "
                   "wrong</blockquote><p>Acme Support</p>"},
                  {"in_reply_to", "cust-1@customer.example"}},
-                "bench"};
+                "bench",
+                ""};
 }
 
 /// Sends `total` mails over `threads` threads; returns mails/s (or -1 on any failure).

@@ -22,6 +22,9 @@ struct FakeContext final : AgentContext {
   std::map<std::string, std::vector<std::string>, std::less<>> roles;  ///< role → Slack ids
   mutable std::vector<std::string> looked_up;    ///< emails passed to find_lead, in order
   mutable std::vector<std::string> asked_roles;  ///< roles passed to slack_ids_with_role
+  /// What memory() and models() answer; tests point them at real implementations.
+  const MemoryReader* memory_reader = &empty_memory;
+  ModelGateway* gateway = &offline_models;
 
   [[nodiscard]] TimePoint now() const override { return at; }
   [[nodiscard]] std::optional<boost::json::object> find_lead(
@@ -36,6 +39,11 @@ struct FakeContext final : AgentContext {
     auto it = roles.find(role);
     return it == roles.end() ? std::vector<std::string>{} : it->second;
   }
+  [[nodiscard]] const MemoryReader& memory() const override { return *memory_reader; }
+  [[nodiscard]] ModelGateway& models() const override { return *gateway; }
+
+  static inline EmptyMemory empty_memory;
+  static inline OfflineModels offline_models;
 };
 
 }  // namespace steward::testing

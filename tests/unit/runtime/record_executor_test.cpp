@@ -45,7 +45,8 @@ class RecordExecutorTest : public store::test::StoreTest {
                    {"urgency", "high"},
                    {"sentiment", "negative"},
                    {"risk", boost::json::array{"legal", "vip"}}},
-                  "Record ticket"};
+                  "Record ticket",
+                  ""};
   }
 };
 

@@ -64,7 +64,7 @@ class FakeAgent final : public Agent {
                   {"urgency", "high"},
                   {"sentiment", "negative"},
                   {"risk", boost::json::array{"legal"}}};
-      plan.actions.push_back(Action{kind, std::move(fields), "fake " + kind});
+      plan.actions.push_back(Action{kind, std::move(fields), "fake " + kind, ""});
     }
     return plan;
   }

@@ -42,7 +42,7 @@ class MaildirTest : public ::testing::Test {
   }
 
   static Action email(bj::object fields) {
-    return Action{"email.send", std::move(fields), "reply to a lead"};
+    return Action{"email.send", std::move(fields), "reply to a lead", ""};
   }
 
   static std::size_t count(const fs::path& dir) {
@@ -212,7 +212,7 @@ TEST_F(MaildirTest, HeaderInjectionAndMissingFieldsWriteNothing) {
   EXPECT_EQ(missing.error().code, Errc::kPermanent);
   EXPECT_EQ(missing.error().message, "email.send: missing field 'subject'");
 
-  auto wrong_kind = exec.execute(Action{"slack.post", {}, ""}, "ob_bad3");
+  auto wrong_kind = exec.execute(Action{"slack.post", {}, "", ""}, "ob_bad3");
   ASSERT_FALSE(wrong_kind.has_value());
   EXPECT_EQ(wrong_kind.error().code, Errc::kPermanent);
 

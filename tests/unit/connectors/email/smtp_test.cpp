@@ -184,7 +184,7 @@ TEST_F(SmtpSubmission, ExecutorDeliversAComposedMessage) {
                     {"in_reply_to", "<parent@client.example>"},
                     {"references", bj::array{"<root@client.example>"}},
                     {"conversation_id", "c42"}};
-  auto r = exec.execute(Action{"email.send", fields, "reply"}, "ob_77");
+  auto r = exec.execute(Action{"email.send", fields, "reply", ""}, "ob_77");
   ASSERT_TRUE(r.has_value()) << r.error().message;
   EXPECT_EQ(r->detail.at("message_id").as_string(), "<ob_77@acme.example>");
   EXPECT_EQ(r->detail.at("recipients"), (bj::array{"ada@client.example", "j@client.example"}));
@@ -229,11 +229,12 @@ TEST_F(SmtpSubmission, ExecutorRefusesBadFieldsWithoutTalkingToTheServer) {
   compose.from = "bot@acme.example";
   SmtpExecutor exec(make_client(options()), compose, clock);
   auto r = exec.execute(
-      Action{"email.send", {{"to", "a@b.io"}, {"subject", "x\r\nBcc: c@d.io"}, {"text", "t"}}, ""},
+      Action{
+          "email.send", {{"to", "a@b.io"}, {"subject", "x\r\nBcc: c@d.io"}, {"text", "t"}}, "", ""},
       "ob_bad");
   ASSERT_FALSE(r.has_value());
   EXPECT_EQ(r.error().code, Errc::kPermanent);
-  auto k = exec.execute(Action{"slack.post", {}, ""}, "ob_kind");
+  auto k = exec.execute(Action{"slack.post", {}, "", ""}, "ob_kind");
   ASSERT_FALSE(k.has_value());
   EXPECT_EQ(k.error().code, Errc::kPermanent);
   EXPECT_EQ(server_->connections(), 0);
