@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <chrono>
+#include <cstdio>
+
 #include "bot/core/json.hpp"
 
 namespace steward::runtime {
@@ -251,10 +254,44 @@ Expected<DecideOutcome> ApprovalDesk::decide(store::Tx& tx, const DecideRequest&
   if (!audit) return Unexpected(audit.error());
   if (auto u = queue_update(tx, a, req.channel, req.message_ts, req.event_id); !u)
     return Unexpected(u.error());
+  if (auto m = remember(tx, a, **action, status, req.user_id); !m) return Unexpected(m.error());
   out.accepted = true;
   out.status = status;
   out.message = "Approval " + a.id + " " + status + ".";
   return out;
+}
+
+Expected<void> ApprovalDesk::remember(store::Tx& tx, const store::ApprovalRow& a,
+                                      const store::ActionRow& action, std::string_view status,
+                                      std::string_view decided_by) const {
+  if (!remember_decisions_) return {};
+  auto name = [&](std::string_view id) {
+    const Person* p = directory_.find(id);
+    return p && !p->name.empty() ? p->name + " (" + std::string(id) + ")" : std::string(id);
+  };
+  const auto days = std::chrono::floor<std::chrono::days>(from_unix_ms(tx.now_ms()));
+  const std::chrono::year_month_day ymd{days};
+  char date[16];
+  std::snprintf(date, sizeof date, "%04d-%02u-%02u", static_cast<int>(ymd.year()),
+                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()));
+  // Written as sentences so a later question ("what did we decide about discounts for Acme?")
+  // matches the words people use, and the answer reads as a record.
+  std::string text = std::string(date) + ": " + name(decided_by) + " " + std::string(status) +
+                     " \"" + a.title + "\". The action was: " + action.summary + " (" +
+                     action.kind + ")";
+  for (const char* key : {"to", "subject", "channel", "company", "email"})
+    if (auto it = action.fields.find(key); it != action.fields.end() && it->value().is_string())
+      text += std::string("; ") + key + ": " + std::string(it->value().get_string());
+  text += ". Requested by " + name(a.requester) + "; decision rule " + a.rule + ".";
+  boost::json::object f{{"collection", "decisions"},
+                        {"title", "Decision: " + a.title},
+                        {"text", text},
+                        {"source", "approval:" + a.id},
+                        {"kind", "decision"}};
+  auto q = enqueue_system(tx, "memory.write", std::move(f), "Remember the decision on " + a.id,
+                          a.event_id, "remember:" + a.id, config_.outbox.max_attempts);
+  if (!q && q.error().code != Errc::kConflict) return Unexpected(q.error());
+  return {};
 }
 
 Expected<void> ApprovalDesk::message_posted(store::Tx& tx, std::string_view post_action_id,

@@ -38,8 +38,10 @@ struct DecideOutcome {
 /// safe from any thread; each call runs inside one store write job.
 class ApprovalDesk {
  public:
-  ApprovalDesk(const Config& config, const Directory& directory)
-      : config_(config), directory_(directory) {}
+  /// `remember_decisions`: every decision also queues a `memory.write` of who decided what
+  /// and why into the "decisions" collection (true when a memory executor is wired).
+  ApprovalDesk(const Config& config, const Directory& directory, bool remember_decisions = false)
+      : config_(config), directory_(directory), remember_decisions_(remember_decisions) {}
 
   /// Records an `ask`: the action waits as "awaiting_approval", an approval row is created and,
   /// when Slack is configured, an `approval.post` system action to the approvals channel.
@@ -69,8 +71,14 @@ class ApprovalDesk {
   [[nodiscard]] Expected<void> queue_update(store::Tx& tx, const store::ApprovalRow& approval,
                                             std::string_view channel, std::string_view ts,
                                             std::string_view event_id) const;
+  /// Queues the memory.write that remembers a decision (idempotent per approval).
+  [[nodiscard]] Expected<void> remember(store::Tx& tx, const store::ApprovalRow& approval,
+                                        const store::ActionRow& action, std::string_view status,
+                                        std::string_view decided_by) const;
+
   const Config& config_;
   const Directory& directory_;
+  bool remember_decisions_ = false;
 };
 
 }  // namespace steward::runtime

@@ -19,7 +19,7 @@ RuntimeDeps with_kernel_executors(RuntimeDeps deps, RecordExecutor& records) {
 Runtime::Runtime(RuntimeDeps deps)
     : records_(deps.store),
       deps_(with_kernel_executors(std::move(deps), records_)),
-      desk_(deps_.config, deps_.directory),
+      desk_(deps_.config, deps_.directory, deps_.executors.contains("memory.write")),
       outbox_(deps_.store, deps_.clock, deps_.config, deps_.executors, deps_.metrics, desk_),
       orchestrator_(deps_, desk_, [this] { outbox_.notify(); }) {}
 

@@ -133,10 +133,11 @@ class ApprovalDeskTest : public store::test::StoreTest {
     ASSERT_TRUE(r.has_value()) << r.error().message;
   }
 
-  ApprovalDesk desk() const { return ApprovalDesk(config_, directory_); }
+  ApprovalDesk desk() const { return ApprovalDesk(config_, directory_, remember_); }
 
   Config config_;
   Directory directory_{people()};
+  bool remember_ = false;
 };
 
 // ---------------------------------------------------------------------------------- open
@@ -619,6 +620,45 @@ TEST_F(ApprovalDeskTest, ConcurrentDecidersExactlyOneAccepted) {
   EXPECT_EQ(action_status(row->action_id), "pending");
   EXPECT_EQ(count_audit("approval.decided", a.id), 1);
   EXPECT_EQ(count_audit("approval.refused", a.id), kThreads - 1);
+}
+
+}  // namespace
+}  // namespace steward::runtime
+
+namespace steward::runtime {
+namespace {
+
+// ---------------------------------------------------------------------------------- memory
+
+TEST_F(ApprovalDeskTest, DecisionIsRememberedOnceWithWhoWhatAndRule) {
+  remember_ = true;
+  auto a = ask("lead@acme.example");
+  EXPECT_EQ(count_actions("memory.write"), 0) << "nothing is remembered before a decision";
+  auto out = decide_ok(a.id, "U0DANA", "reject");
+  ASSERT_TRUE(out.accepted);
+  auto writes = actions_of("memory.write");
+  ASSERT_EQ(writes.size(), 1u);
+  const auto& w = writes[0];
+  EXPECT_EQ(w.status, "pending");
+  EXPECT_EQ(w.origin, "system");
+  EXPECT_EQ(w.idempotency_key, "remember:" + a.id);
+  EXPECT_EQ(json::string_or(w.fields, "collection"), "decisions");
+  EXPECT_EQ(json::string_or(w.fields, "kind"), "decision");
+  EXPECT_EQ(json::string_or(w.fields, "source"), "approval:" + a.id);
+  const std::string body = json::string_or(w.fields, "text");
+  for (const char* part :
+       {"Dana Director (U0DANA)", "rejected", "Send proposal to lead@acme.example",
+        "to: lead@acme.example", "subject: Your proposal", "decision-rights.toml#external-email"})
+    EXPECT_NE(body.find(part), std::string::npos) << part << " missing in: " << body;
+  // A second click on the decided approval is refused and remembers nothing more.
+  (void)decide(click(a.id, "U0DORA", "approve"));
+  EXPECT_EQ(count_actions("memory.write"), 1);
+}
+
+TEST_F(ApprovalDeskTest, DecisionsAreNotRememberedWithoutAMemory) {
+  auto a = ask("lead@acme.example");
+  ASSERT_TRUE(decide_ok(a.id, "U0DANA").accepted);
+  EXPECT_EQ(count_actions("memory.write"), 0);
 }
 
 }  // namespace

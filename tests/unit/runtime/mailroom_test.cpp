@@ -53,7 +53,8 @@ class MailroomTest : public StoreTest {
               {"subject", "Re: Invoice is wrong"},
               {"text", "Fixed."},
               {"conversation_id", conv}},
-             "Reply to ann"};
+             "Reply to ann",
+             ""};
     auto r = in_tx([&](store::Tx& tx) -> Expected<std::string> {
       if (auto x = register_outbound_email(tx, a, event_id, 2, "acme.example"); !x)
         return Unexpected(x.error());

@@ -80,7 +80,8 @@ TEST_F(RecordExecutorTest, UpsertsALeadOncePerEvent) {
   Action upsert{
       "pipeline.upsert",
       {{"email", "Ann@Customer.example"}, {"name", "Ann"}, {"stage", "hot"}, {"score", 80}},
-      "Add lead"};
+      "Add lead",
+      ""};
   auto r = exec.execute(upsert, "ev_7:0");
   ASSERT_TRUE(r) << r.error().message;
   EXPECT_EQ(json::string_or(r->detail, "stage"), "hot");
@@ -94,7 +95,7 @@ TEST_F(RecordExecutorTest, UpsertsALeadOncePerEvent) {
   EXPECT_EQ(text("SELECT stage FROM leads"), "won");
   EXPECT_EQ(text("SELECT COUNT(*) FROM lead_history"), "2");
 
-  Action no_email{"pipeline.upsert", {{"name", "Nobody"}}, "Add lead"};
+  Action no_email{"pipeline.upsert", {{"name", "Nobody"}}, "Add lead", ""};
   auto bad = exec.execute(no_email, "ev_9:0");
   ASSERT_FALSE(bad);
   EXPECT_EQ(bad.error().code, Errc::kPermanent);

@@ -142,7 +142,7 @@ TEST_F(SlackExecutorTest, OversizedApprovalStillPassesSlacksBlockChecks) {
   boost::json::array reasons;
   for (int i = 0; i < 300; ++i) reasons.emplace_back("reason " + std::to_string(i));
   fields["reasons"] = reasons;
-  Action a{"approval.post", fields, "big"};
+  Action a{"approval.post", fields, "big", ""};
   auto r = executor_.execute(a, "idem-2");
   EXPECT_TRUE(r.has_value()) << r.error().message;
 }
