@@ -23,6 +23,7 @@ int main(int argc, char** argv) {
   add_audit(app, commands);
   add_approvals(app, commands);
   add_tickets(app, commands);
+  add_models(app, commands);
 
   CLI11_PARSE(app, argc, argv);
   try {

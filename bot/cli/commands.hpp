@@ -29,5 +29,6 @@ void add_policy(CLI::App& app, Commands& out);     ///< policy explain
 void add_audit(CLI::App& app, Commands& out);      ///< audit verify | trace
 void add_approvals(CLI::App& app, Commands& out);  ///< approvals list | approve | reject
 void add_tickets(CLI::App& app, Commands& out);    ///< tickets [revoke | merge]
+void add_models(CLI::App& app, Commands& out);     ///< models usage
 
 }  // namespace steward::cli
