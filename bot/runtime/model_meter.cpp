@@ -29,6 +29,7 @@ void StoreModelMeter::record(const ModelCallRecord& call) {
       if (it != spent_.end()) it->second += call.cost_usd;
     }
   }
+  bool alerted = false;
   auto r = store_.write([&](store::Tx& tx) -> Expected<void> {
     if (auto w = store::insert_model_call(tx, call, day); !w) return w;
     boost::json::object data{{"provider", call.provider},
@@ -45,11 +46,32 @@ void StoreModelMeter::record(const ModelCallRecord& call) {
     if (!call.ok) data["error"] = call.error;
     auto a = tx.audit({"model.call", "", "", "", "agent:" + call.agent, std::move(data)});
     if (!a) return Unexpected(a.error());
+    if (call.ok || !config_.slack.configured()) return {};
+    // A failing provider is worth one message per hour, not one per call: the agents have
+    // already fallen back to their rules, so people need to know the drafts are plainer.
+    const auto hour = std::chrono::floor<std::chrono::hours>(store_.clock().now());
+    const std::string key =
+        "alert:model-down:" + call.provider + ":" + std::to_string(hour.time_since_epoch().count());
+    boost::json::object f;
+    f["channel"] = config_.slack.approvals_channel;
+    f["text"] = ":warning: Model provider '" + call.provider + "' (" + call.model +
+                ") failed for the " + call.task + " task of " + call.agent + ": " + call.error +
+                ". Steward carries on offline (rules, templates, extractive answers) and tries "
+                "the provider again on the next call.";
+    auto q = ApprovalDesk::enqueue_system(tx, "slack.post", std::move(f),
+                                          "Model provider alert for " + call.provider, "", key,
+                                          config_.outbox.max_attempts);
+    if (!q) return q.error().code == Errc::kConflict ? Expected<void>{} : Unexpected(q.error());
+    alerted = true;
     return {};
   });
   if (!r)
     spdlog::warn("model call by {} not recorded: {}", call.agent,
                  printable(r.error().message, 300));
+  if (!call.ok)
+    spdlog::warn("model provider {} failed for {}: {}", call.provider, call.agent,
+                 printable(call.error, 300));
+  if (alerted && wake_) wake_();
 }
 
 double StoreModelMeter::spent_today(std::string_view provider) const {

@@ -26,8 +26,9 @@ class StoreModelMeter final : public ModelMeter {
   /// Called after an alert was queued (the runtime wakes its outbox). Set before serving.
   void on_alert(std::function<void()> wake) { wake_ = std::move(wake); }
 
-  /// Stores and audits the call. A failed write is logged: metering must never fail the
-  /// agent's work, and the budget counter in memory still counts the call.
+  /// Stores and audits the call. A failed call (the provider down after its retries, a bad
+  /// key) also posts an alert, at most one per provider per hour. A failed write is logged:
+  /// metering must never fail the agent's work, and the budget counter still counts the call.
   void record(const ModelCallRecord& call) override;
   [[nodiscard]] double spent_today(std::string_view provider) const override;
   /// Audits and, when Slack is configured, posts a warning to the approvals channel; the

@@ -98,6 +98,26 @@ TEST_F(ModelMeterTest, BudgetAlertIsPostedOncePerProviderPerDay) {
   EXPECT_EQ(woken, 3);
 }
 
+TEST_F(ModelMeterTest, AFailingProviderAlertsOncePerHour) {
+  Config config = slack_config();
+  int woken = 0;
+  StoreModelMeter meter(*store_, config);
+  meter.on_alert([&] { ++woken; });
+  meter.record(call("openai", 0.0, /*ok=*/false));
+  meter.record(call("openai", 0.0, /*ok=*/false));
+  meter.record(call("openai", 0.01));  // working calls never alert
+  EXPECT_EQ(woken, 1);
+  ASSERT_EQ(scalar("SELECT COUNT(*) FROM actions WHERE kind = 'slack.post'"), 1);
+  const std::string alert = text("SELECT json_extract(fields, '$.text') FROM actions");
+  EXPECT_NE(alert.find("'openai'"), std::string::npos) << alert;
+  EXPECT_NE(alert.find("provider answered 503"), std::string::npos) << alert;
+  EXPECT_NE(alert.find("offline"), std::string::npos) << alert;
+  clock_.advance(61min);
+  meter.record(call("openai", 0.0, /*ok=*/false));
+  EXPECT_EQ(scalar("SELECT COUNT(*) FROM actions WHERE kind = 'slack.post'"), 2);
+  EXPECT_EQ(scalar("SELECT COUNT(*) FROM model_calls"), 4);
+}
+
 TEST_F(ModelMeterTest, WithoutSlackTheBudgetIsAuditedOnly) {
   Config config;
   StoreModelMeter meter(*store_, config);
