@@ -112,6 +112,7 @@ Expected<store::ApprovalRow> ApprovalDesk::open(store::Tx& tx, const store::Acti
     post["approvers"] = to_array(decision.approvers);
     post["expires_at"] = a.expires_at / 1000;
     post["requested_by"] = cause.actor;
+    if (!action.drafted_by.empty()) post["drafted_by"] = action.drafted_by;
     auto queued =
         enqueue_system(tx, "approval.post", std::move(post), "Post approval request " + a.id,
                        cause.id, "approval.post:" + a.id, config_.outbox.max_attempts);

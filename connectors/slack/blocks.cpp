@@ -187,9 +187,11 @@ std::string mention_or_text(std::string_view who) {
   r.approval_id = std::move(*id);
   if (auto read = read_strings(f, true, {{"channel", &r.channel}, {"title", &r.title}}); !read)
     return Unexpected(read.error());
-  if (auto read = read_strings(
-          f, false,
-          {{"summary", &r.summary}, {"rule", &r.rule}, {"requested_by", &r.requested_by}});
+  if (auto read = read_strings(f, false,
+                               {{"summary", &r.summary},
+                                {"rule", &r.rule},
+                                {"requested_by", &r.requested_by},
+                                {"drafted_by", &r.drafted_by}});
       !read)
     return Unexpected(read.error());
   auto reasons = string_list(f, "reasons");
@@ -256,6 +258,10 @@ RenderedMessage render_approval_request(const ApprovalRequest& r) {
     for (const auto& reason : r.reasons) text += "\n• " + slack_escape(reason);
     m.blocks.emplace_back(section_block(text));
   }
+  if (!r.drafted_by.empty())
+    m.blocks.emplace_back(section_block(
+        ":robot_face: *Written by a model* (" + code(r.drafted_by) +
+        "), not by a person or a template: check the facts and the tone before approving."));
   if (r.draft) {
     std::string body = "*To:* " + slack_escape(r.draft->to) + "\n*Subject:* " +
                        slack_escape(r.draft->subject) + "\n\n" + slack_escape(r.draft->text);

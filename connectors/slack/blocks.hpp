@@ -46,6 +46,7 @@ struct ApprovalRequest {
   std::vector<std::string> approvers;  ///< Slack user ids (rendered as mentions) or names
   std::int64_t expires_at = 0;         ///< unix seconds; 0 = no expiry
   std::string requested_by;            ///< Slack user id or a name ("agent:lead_qualifier")
+  std::string drafted_by;  ///< "provider/model" when a model wrote the action's text, else ""
 };
 
 enum class ApprovalStatus { kApproved, kRejected, kExpired };

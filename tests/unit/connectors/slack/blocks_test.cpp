@@ -186,6 +186,32 @@ TEST(SlackBlocks, ApprovalRequestFieldErrors) {
   EXPECT_FALSE(m.text.empty());
 }
 
+TEST(SlackBlocks, ModelWrittenRequestSaysSoBeforeTheDraft) {
+  auto plain = approval_request_from_fields(request_fields());
+  ASSERT_TRUE(plain.has_value());
+  for (const auto& b : render_approval_request(*plain).blocks)
+    EXPECT_EQ(boost::json::serialize(b).find("Written by a model"), std::string::npos);
+
+  auto f = request_fields();
+  f["drafted_by"] = "local/llama<3>";
+  auto req = approval_request_from_fields(f);
+  ASSERT_TRUE(req.has_value()) << req.error().message;
+  auto m = render_approval_request(*req);
+  std::size_t model_at = m.blocks.size(), draft_at = m.blocks.size();
+  for (std::size_t i = 0; i < m.blocks.size(); ++i) {
+    const std::string text = boost::json::serialize(m.blocks[i]);
+    if (text.find("Written by a model") != std::string::npos) {
+      model_at = i;
+      EXPECT_NE(text.find("`local/llama&lt;3&gt;`"), std::string::npos) << text;
+    }
+    if (text.find("Draft email") != std::string::npos) draft_at = i;
+  }
+  ASSERT_LT(model_at, m.blocks.size());
+  EXPECT_LT(model_at, draft_at) << "the approver reads who wrote it before the draft";
+  f["drafted_by"] = 7;
+  EXPECT_FALSE(approval_request_from_fields(f).has_value());
+}
+
 boost::json::object outcome_fields(std::string_view status) {
   auto o = boost::json::parse(R"({
     "approval_id": "apr_42", "channel": "C1", "ts": "1700000000.000100",
