@@ -9,6 +9,7 @@
 
 #include "connectors/common/crypto.hpp"
 #include "connectors/common/form.hpp"
+#include "tests/e2e/postmark_mail.hpp"
 #include "tests/fakes/fake_slack.hpp"
 #include "tests/support/json.hpp"
 #include "tests/support/signatures.hpp"
@@ -39,9 +40,8 @@ constexpr const char* kMailgunKey = "key-mailgun-e2e-3f9a";
 constexpr const char* kSendgridToken = "sg-token-e2e-77x";
 constexpr const char* kReplySecret = "reply-secret-e2e-5b1-0123456789abcdef";
 
-std::string basic(const std::string& user, const std::string& pass) {
-  return "Basic " + connectors::base64_encode(user + ":" + pass);
-}
+using steward::testing::basic_auth;
+using steward::testing::postmark_mail;
 
 class MailFlow : public ::testing::Test {
  protected:
@@ -140,35 +140,9 @@ class MailFlow : public ::testing::Test {
 
   httplib::Result postmark(const boost::json::object& body,
                            const std::string& password = kPostmarkPassword) {
-    httplib::Headers h{{"Authorization", basic("postmark", password)}};
+    httplib::Headers h{{"Authorization", basic_auth("postmark", password)}};
     return http().Post("/hooks/email/postmark", h, boost::json::serialize(body),
                        "application/json");
-  }
-
-  static boost::json::object postmark_mail(const std::string& message_id,
-                                           const std::string& subject, const std::string& text,
-                                           boost::json::array extra_headers = {}) {
-    boost::json::array headers{{{"Name", "Message-ID"}, {"Value", "<" + message_id + ">"}},
-                               {{"Name", "Date"}, {"Value", "Sat, 21 Nov 2026 09:00:00 +0000"}}};
-    for (auto& h : extra_headers) headers.push_back(h);
-    return {{"From", "ann@customer.example"},
-            {"FromName", "Ann Customer"},
-            {"FromFull",
-             {{"Email", "ann@customer.example"}, {"Name", "Ann Customer"}, {"MailboxHash", ""}}},
-            {"To", "support@acme.example"},
-            {"ToFull",
-             boost::json::array{
-                 {{"Email", "support@acme.example"}, {"Name", ""}, {"MailboxHash", ""}}}},
-            {"Cc", ""},
-            {"CcFull", boost::json::array{}},
-            {"Subject", subject},
-            {"MessageID", "8f3e3c2a-postmark-id"},
-            {"Date", "Sat, 21 Nov 2026 09:00:00 +0000"},
-            {"TextBody", text},
-            {"HtmlBody", ""},
-            {"StrippedTextReply", ""},
-            {"Headers", headers},
-            {"Attachments", boost::json::array{}}};
   }
 
   httplib::Result mailgun(std::vector<std::pair<std::string, std::string>> fields,
@@ -500,14 +474,14 @@ TEST_F(MailFlow, InboundRequestsAreVerified) {
 
   auto wrong_type =
       http().Post("/hooks/email/postmark",
-                  httplib::Headers{{"Authorization", basic("postmark", kPostmarkPassword)}},
+                  httplib::Headers{{"Authorization", basic_auth("postmark", kPostmarkPassword)}},
                   "From=a", "application/x-www-form-urlencoded");
   ASSERT_TRUE(wrong_type);
   EXPECT_EQ(wrong_type->status, 415);
 
   auto broken =
       http().Post("/hooks/email/postmark",
-                  httplib::Headers{{"Authorization", basic("postmark", kPostmarkPassword)}},
+                  httplib::Headers{{"Authorization", basic_auth("postmark", kPostmarkPassword)}},
                   "{\"From\": ", "application/json");
   ASSERT_TRUE(broken);
   EXPECT_EQ(broken->status, 400);
